@@ -1,0 +1,9 @@
+#!/bin/sh
+# Run every test program in /guest/tests, each between markers that the host
+# (scripts/evaluate.py) reads: TAP lines in between, the exit code at the end.
+for t in /guest/tests/*; do
+	name=${t##*/}
+	echo "<<<test $name>>>"
+	"$t" </dev/null 2>&1
+	echo "<<<end $name rc=$?>>>"
+done

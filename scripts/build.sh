@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Configure and build bzImage from build/linux with clang 19 (LLVM=1).
+# usage: build.sh [NAME [FRAGMENT...]]  (default: rust config/test.config)
+# The object tree is build/kbuild-NAME; the config is rebuilt only when the
+# fragments change, so a one-file change rebuilds incrementally.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+name=${1:-rust}
+shift || true
+frags=("$@")
+((${#frags[@]})) || frags=("$TOP/config/test.config")
+obj=$BUILD/kbuild-$name
+mkdir -p "$obj"
+kmake() { make -C "$KSRC" O="$obj" LLVM=1 -j"$(nproc)" "$@"; }
+
+want=$(cat "${frags[@]}" "$KSRC/.git/series-hash" 2>/dev/null | sha256sum | cut -d' ' -f1)
+if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.fragments-hash" 2>/dev/null)" != "$want" ]; then
+	step "configuring $name: tinyconfig + ${frags[*]#"$TOP"/}"
+	run_logged "config-$name" kmake tinyconfig
+	run_logged "merge-$name" "$KSRC/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${frags[@]}"
+	run_logged "olddefconfig-$name" kmake olddefconfig
+	# Every option a fragment asks for must have survived olddefconfig.
+	bad=0
+	while IFS= read -r line; do
+		case "$line" in
+		CONFIG_*=*) grep -qx -- "$line" "$obj/.config" || { echo "config: $line did not stick" >&2; bad=1; } ;;
+		"# CONFIG_"*" is not set") opt=${line#\# }; opt=${opt%% *}
+			! grep -q "^$opt=" "$obj/.config" || { echo "config: $opt should be unset" >&2; bad=1; } ;;
+		esac
+	done < <(cat "${frags[@]}")
+	((bad == 0)) || die "the kernel config lacks options the tests need (is the Rust toolchain available? see 'make -C build/linux LLVM=1 rustavailable')"
+	echo "$want" >"$obj/.fragments-hash"
+fi
+
+step "building bzImage ($name)"
+run_logged "kbuild-$name" kmake bzImage
+ok "kernel $name: ${obj#"$TOP"/}/arch/x86/boot/bzImage"

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Regenerate patches/ from the commits base..HEAD of build/linux.
+# Deterministic: an unchanged commit gives a byte-identical patch (zeroed
+# commit ids, no signature, author dates from the commits); the cover letter
+# takes its subject and text from series/cover-letter.txt and the date of
+# the newest patch.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+cd "$KSRC"
+[ -z "$(git status --porcelain --untracked-files=no)" ] ||
+	die "build/linux has uncommitted changes: commit them first"
+n=$(git rev-list --count base..HEAD)
+((n > 0)) || die "no commits on top of base"
+git config branch.series.description "$(cat "$TOP/series/cover-letter.txt")"
+tmp=$(mktemp -d)
+git format-patch -q --cover-letter --cover-from-description=subject \
+	--zero-commit --no-signature --no-base -o "$tmp" base..HEAD
+newest=$(ls "$tmp"/*.patch | grep -v '/0000-cover-letter' | xargs grep -h '^Date: ' |
+	sed 's/^Date: //' | while read -r d; do echo "$(date -d "$d" +%s) $d"; done |
+	sort -n | tail -n1 | cut -d' ' -f2-)
+sed -i "s/^Date: .*/Date: $newest/" "$tmp/0000-cover-letter.patch"
+rm -f "$TOP"/patches/*.patch
+mv "$tmp"/*.patch "$TOP/patches/"
+rmdir "$tmp"
+series_hash >"$KSRC/.git/series-hash"
+ok "exported $n patch(es) and the cover letter to patches/"

@@ -1,0 +1,41 @@
+# Shared helpers for the harness scripts. Sourced, not executed.
+# shellcheck shell=bash
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+LOGS=$BUILD/logs
+KSRC=$BUILD/linux
+mkdir -p "$LOGS"
+
+export PATH="/usr/lib/llvm-19/bin:$HOME/.cargo/bin:$PATH"
+export LIBCLANG_PATH=/usr/lib/llvm-19/lib
+
+_t0=$(date +%s)
+step() { printf '==> %s\n' "$*"; }
+ok() { printf '==> %s (%ss)\n' "$*" "$(($(date +%s) - _t0))"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# run_logged NAME CMD...: run CMD with its output in $LOGS/NAME.log; on
+# failure print the last lines of the log and fail.
+run_logged() {
+	local name=$1 t=$(date +%s) rc=0
+	shift
+	"$@" >"$LOGS/$name.log" 2>&1 || rc=$?
+	if ((rc)); then
+		printf 'error: "%s" failed (exit %d); last lines of %s:\n' "$*" "$rc" "$LOGS/$name.log" >&2
+		tail -n 40 "$LOGS/$name.log" >&2
+		exit "$rc"
+	fi
+	printf '    %s: %ss, log in %s\n' "$name" "$(($(date +%s) - t))" "${LOGS#"$TOP"/}/$name.log"
+}
+
+# The patches of the series, in order, without the cover letter.
+series_patches() {
+	ls "$TOP"/patches/[0-9]*.patch 2>/dev/null | grep -v '/0000-cover-letter' || true
+}
+
+# What build/linux/.git/series-hash records: the series last applied or
+# exported, so that tree.sh knows when patches/ changed.
+series_hash() {
+	cat /dev/null $(series_patches) | sha256sum | cut -d' ' -f1
+}
