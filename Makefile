@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 BUILD := build
 RESULTS := $(BUILD)/results.tsv
-GUEST_TESTS := map_freeze
+GUEST_TESTS := test_map_freeze
 
 .PHONY: all deps tree kernel guest run check export checkpatch clean
 
@@ -32,6 +32,8 @@ run: kernel guest
 # Every test; the last line is "N passed, N failed".
 check: kernel guest
 	@rm -f $(RESULTS)
+	@scripts/checkpatch.sh $(RESULTS) >$(BUILD)/logs/checkpatch.log 2>&1 || \
+		cat $(BUILD)/logs/checkpatch.log
 	@scripts/boot.sh check $(BUILD)/logs/guest-check-rust.log rust || true
 	@python3 scripts/evaluate.py --results $(RESULTS) --ksrc $(BUILD)/linux \
 		$(addprefix --expect ,$(GUEST_TESTS)) rust $(BUILD)/logs/guest-check-rust.log

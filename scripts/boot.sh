@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Boot a kernel under QEMU TCG with 2 vCPUs and the test initramfs.
 # usage: boot.sh MODE LOG [NAME]   MODE: run|check, NAME: kernel build (rust)
-# The serial console goes to LOG; the guest powers off when done.
+# The serial console goes to LOG; the guest reboots when done, which ends QEMU (-no-reboot).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 

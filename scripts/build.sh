@@ -14,7 +14,7 @@ obj=$BUILD/kbuild-$name
 mkdir -p "$obj"
 kmake() { make -C "$KSRC" O="$obj" LLVM=1 -j"$(nproc)" "$@"; }
 
-want=$(cat "${frags[@]}" "$KSRC/.git/series-hash" 2>/dev/null | sha256sum | cut -d' ' -f1)
+want=$(cat "${frags[@]}" | sha256sum | cut -d' ' -f1)
 if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.fragments-hash" 2>/dev/null)" != "$want" ]; then
 	step "configuring $name: tinyconfig + ${frags[*]#"$TOP"/}"
 	run_logged "config-$name" kmake tinyconfig

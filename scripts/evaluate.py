@@ -25,8 +25,8 @@ import tempfile
 SPLATS = re.compile(
     r"WARNING:|BUG:|Oops|Kernel panic|general protection fault|"
     r"Call Trace:|possible recursive locking|circular locking dependency|"
-    r"inconsistent lock state|lock held when returning|lockdep|"
-    r"turning off the locking correctness validator|"
+    r"inconsistent lock state|lock held when returning|DEBUG_LOCKS_WARN_ON|"
+    r"turning off the locking correctness validator|INFO: |"
     r"sleeping function called from invalid context|scheduling while atomic|"
     r"UBSAN|KASAN|kmemleak|rcu.*detected stall|hung_task|soft lockup|"
     r"INFO: task .* blocked")
@@ -80,7 +80,7 @@ def evaluate(label, log, expect, ksrc):
     kunit = kunit_results(m.group(1), ksrc) if m else []
     add(bool(kunit), "kunit_ran", f"{len(kunit)} KUnit case(s) found")
     for name, status in kunit:
-        add(status == "SUCCESS", name, status)
+        add(status == "PASS", name, status)
 
     seen = set()
     for m in re.finditer(r"<<<test (\S+)>>>\n(.*?)<<<end \1 rc=(\d+)>>>",
@@ -101,6 +101,11 @@ def evaluate(label, log, expect, ksrc):
     for name in expect:
         if name not in seen:
             add(False, f"{name}/ran", "did not run in the guest")
+
+    m = re.search(r"<<<lockdep debug_locks=(\d*)>>>", text)
+    add(m is not None and m.group(1) == "1", "lockdep_active",
+        "lockdep was not running at the end of the tests (debug_locks=%s)"
+        % (m.group(1) if m else "?"))
 
     splats = [l for l in text.splitlines() if SPLATS.search(l)]
     add(not splats, "no_kernel_splats", "; ".join(splats[:5]))

@@ -13,7 +13,7 @@ CFLAGS=(-O2 -g -Wall -Werror -static -I"$U/libbpf/root/include"
 LIBS=("$U/libbpf/libbpf.a" -lelf -lz -lzstd -lpthread)
 
 # Guest tests: the series' selftests, built from the tree.
-SELFTESTS=(tools/testing/selftests/bpf/map_freeze.c)
+SELFTESTS=(tools/testing/selftests/bpf/test_map_freeze.c)
 
 step "building guest userspace (libbpf, selftests, demo)"
 run_logged libbpf make -C "$KSRC/tools/lib/bpf" OUTPUT="$U/libbpf/" CC=clang \

@@ -32,6 +32,11 @@ if [ ! -f "$KSRC/.git/base-version" ] || [ "$(cat "$KSRC/.git/base-version")" !=
 		# A fixed date makes the base commit (and so the tree's history)
 		# reproducible for a given package version.
 		export GIT_AUTHOR_DATE="2000-01-01T00:00:00Z" GIT_COMMITTER_DATE="2000-01-01T00:00:00Z"
+		# Debian's .gitignore ends by ignoring every top-level path (its
+		# packaging repository does not carry the source); without that
+		# block git sees the files a patch adds, as in upstream's tree.
+		sed -i '/^# Debian packaging: ignore everything/,$d' .gitignore
+		sed -i '${/^#$/d}' .gitignore
 		git add -A -f . >/dev/null
 		git commit -q -m "Debian linux-source-6.12 $debver"
 		git tag base
