@@ -6,7 +6,7 @@ BUILD := build
 RESULTS := $(BUILD)/results.tsv
 GUEST_TESTS := test_map_freeze
 
-.PHONY: all deps tree kernel guest run check export checkpatch clean
+.PHONY: all deps tree kernel kernel-norust guest run check export checkpatch clean
 
 all: check
 
@@ -19,6 +19,9 @@ tree: deps
 kernel: tree
 	@scripts/build.sh rust
 
+kernel-norust: tree
+	@scripts/build.sh norust config/test.config config/norust.config
+
 guest: tree
 	@scripts/guest.sh
 
@@ -29,14 +32,20 @@ run: kernel guest
 	@grep -q '^<<<end demo rc=0>>>$$' $(BUILD)/logs/guest-run.log || \
 		{ echo "error: the demo failed, see $(BUILD)/logs/guest-run.log" >&2; exit 1; }
 
-# Every test; the last line is "N passed, N failed".
-check: kernel guest
+# Every test, on the Rust kernel and on the CONFIG_RUST=n one; the last line
+# is "N passed, N failed".
+check: kernel kernel-norust guest
 	@rm -f $(RESULTS)
 	@scripts/checkpatch.sh $(RESULTS) >$(BUILD)/logs/checkpatch.log 2>&1 || \
 		cat $(BUILD)/logs/checkpatch.log
+	@scripts/handler.sh rust rust $(RESULTS)
+	@scripts/handler.sh norust c $(RESULTS)
 	@scripts/boot.sh check $(BUILD)/logs/guest-check-rust.log rust || true
 	@python3 scripts/evaluate.py --results $(RESULTS) --ksrc $(BUILD)/linux \
 		$(addprefix --expect ,$(GUEST_TESTS)) rust $(BUILD)/logs/guest-check-rust.log
+	@scripts/boot.sh check $(BUILD)/logs/guest-check-norust.log norust || true
+	@python3 scripts/evaluate.py --results $(RESULTS) --ksrc $(BUILD)/linux --no-kunit \
+		$(addprefix --expect ,$(GUEST_TESTS)) norust $(BUILD)/logs/guest-check-norust.log
 	@python3 scripts/evaluate.py --results $(RESULTS) --summary
 
 # Regenerate patches/ from the commits in build/linux (base..HEAD).

@@ -20,15 +20,23 @@ if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.fragments-hash" 2>/dev/null)" != "
 	run_logged "config-$name" kmake tinyconfig
 	run_logged "merge-$name" "$KSRC/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${frags[@]}"
 	run_logged "olddefconfig-$name" kmake olddefconfig
-	# Every option a fragment asks for must have survived olddefconfig.
+	# Every option the fragments ask for (the last fragment that names an
+	# option wins, as in merge_config.sh) must have survived olddefconfig.
 	bad=0
+	declare -A want_opt=()
 	while IFS= read -r line; do
 		case "$line" in
-		CONFIG_*=*) grep -qx -- "$line" "$obj/.config" || { echo "config: $line did not stick" >&2; bad=1; } ;;
-		"# CONFIG_"*" is not set") opt=${line#\# }; opt=${opt%% *}
-			! grep -q "^$opt=" "$obj/.config" || { echo "config: $opt should be unset" >&2; bad=1; } ;;
+		CONFIG_*=*) want_opt[${line%%=*}]=$line ;;
+		"# CONFIG_"*" is not set") opt=${line#\# }; want_opt[${opt%% *}]=$line ;;
 		esac
 	done < <(cat "${frags[@]}")
+	for opt in "${!want_opt[@]}"; do
+		line=${want_opt[$opt]}
+		case "$line" in
+		CONFIG_*) grep -qx -- "$line" "$obj/.config" || { echo "config: $line did not stick" >&2; bad=1; } ;;
+		*) ! grep -q "^$opt=" "$obj/.config" || { echo "config: $opt should be unset" >&2; bad=1; } ;;
+		esac
+	done
 	((bad == 0)) || die "the kernel config lacks options the tests need (is the Rust toolchain available? see 'make -C build/linux LLVM=1 rustavailable')"
 	echo "$want" >"$obj/.fragments-hash"
 fi

@@ -10,7 +10,7 @@ results=${1:-}
 # cited id was checked against upstream by hand.
 # FILE_PATH_CHANGES: checkpatch asks whether MAINTAINERS needs updating for
 # every added file; instead, each file a patch adds must have a maintainer
-# in the tree's MAINTAINERS, as get_maintainer.pl reports.
+# or supporter in the tree's MAINTAINERS, as get_maintainer.pl reports.
 # /usr/bin first: checkpatch
 # runs spdxcheck.py with the python3 on PATH, and Debian's has ply and git.
 export PATH=/usr/bin:$PATH
@@ -22,7 +22,7 @@ for p in $(series_patches); do
 	for f in $(sed -n 's|^+++ b/\(.*\)|\1|p' "$p" | sort -u); do
 		grep -q "^--- /dev/null" < <(grep -B1 -F "+++ b/$f" "$p") || continue
 		(cd "$KSRC" && ./scripts/get_maintainer.pl --no-git --nogit-fallback -f "$f" 2>/dev/null) |
-			grep -q '(maintainer' || out+=$'\n'"ERROR: no maintainer for new file $f"
+			grep -Eq '\((maintainer|supporter):' || out+=$'\n'"ERROR: no maintainer for new file $f"
 	done
 	if grep -q '^total: 0 errors, 0 warnings, 0 checks' <<<"$out" &&
 		! grep -q '^ERROR: no maintainer' <<<"$out"; then
