@@ -4,7 +4,8 @@
 SHELL := /bin/bash
 BUILD := build
 RESULTS := $(BUILD)/results.tsv
-GUEST_TESTS := test_map_freeze
+GUEST_TESTS := test_map_freeze bpftool_freeze test_rodata rust_freeze_client \
+	upstream_test_progs
 
 .PHONY: all deps tree kernel kernel-norust guest run check export checkpatch clean
 

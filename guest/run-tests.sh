@@ -1,10 +1,12 @@
 #!/bin/sh
 # Run every test program in /guest/tests, each between markers that the host
 # (scripts/evaluate.py) reads: TAP lines in between, the exit code at the end.
+# A test's name is its file name without ".sh".
 # More race trials than the selftest's default: the guest has the time.
 export MAP_FREEZE_TRIALS=10000
 for t in /guest/tests/*; do
 	name=${t##*/}
+	name=${name%.sh}
 	echo "<<<test $name>>>"
 	"$t" </dev/null 2>&1
 	echo "<<<end $name rc=$?>>>"

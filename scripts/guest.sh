@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Build the guest userspace from build/linux (libbpf, the series' selftests,
-# the demo) as static binaries and pack them with busybox into
+# Build the guest userspace from build/linux (libbpf, bpftool, the series'
+# selftests, the demo, the libbpf .rodata test, the Rust client) as static
+# binaries and pack them with busybox and guest/tests/*.sh into
 # build/initramfs.cpio.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 U=$BUILD/user
-mkdir -p "$U/libbpf" "$U/bin"
+mkdir -p "$U/libbpf" "$U/bpftool" "$U/bin"
 CFLAGS=(-O2 -g -Wall -Werror -static -I"$U/libbpf/root/include"
 	-I"$KSRC/tools/include/uapi" -I"$KSRC/tools/include"
 	-I"$KSRC/tools/testing/selftests")
@@ -15,26 +16,74 @@ LIBS=("$U/libbpf/libbpf.a" -lelf -lz -lzstd -lpthread)
 # Guest tests: the series' selftests, built from the tree.
 SELFTESTS=(tools/testing/selftests/bpf/test_map_freeze.c)
 
-step "building guest userspace (libbpf, selftests, demo)"
+step "building guest userspace (libbpf, bpftool, selftests, demo, rodata test)"
 run_logged libbpf make -C "$KSRC/tools/lib/bpf" OUTPUT="$U/libbpf/" CC=clang \
 	-j"$(nproc)" "$U/libbpf/libbpf.a"
 run_logged libbpf-headers make -C "$KSRC/tools/lib/bpf" OUTPUT="$U/libbpf/" \
 	CC=clang DESTDIR="$U/libbpf/root" prefix= install_headers
 
-# cc_static OUT SRC: compile SRC into the static binary OUT unless it is newer
-# than its source and libbpf.
+# bpftool, static, from the tree; make rebuilds only what changed. No JIT
+# disassembler (LLVM, libbfd), no libcap (we run as root), and no
+# skeletons of its own (pid_iter, profiler): those would be built against
+# the host's /sys/kernel/btf/vmlinux and the guest kernel has no BTF.
+run_logged bpftool make -C "$KSRC/tools/bpf/bpftool" OUTPUT="$U/bpftool/" \
+	CC=clang EXTRA_LDFLAGS=-static feature-llvm=0 feature-libbfd=0 \
+	feature-libbfd-liberty=0 feature-libbfd-liberty-z=0 feature-libcap=0 \
+	feature-clang-bpf-co-re=0 -j"$(nproc)"
+BPFTOOL=$U/bpftool/bpftool
+
+# newer OUT DEP...: whether OUT exists and is newer than every DEP
+newer() {
+	local out=$1 dep
+	shift
+	for dep; do
+		[ "$out" -nt "$dep" ] || return 1
+	done
+}
+
+# cc_static OUT SRC [HDR...]: compile SRC into the static binary OUT unless it
+# is newer than its source, libbpf and each generated header HDR (whose
+# directory goes on the include path).
 cc_static() {
-	local out=$1 src=$2
+	local out=$1 src=$2 hdr inc=()
+	shift 2
 	[ -f "$src" ] || die "missing $src: is the series applied? (make tree)"
-	if [ ! "$out" -nt "$src" ] || [ ! "$out" -nt "$U/libbpf/libbpf.a" ]; then
-		run_logged "cc-${out##*/}" clang "${CFLAGS[@]}" "$src" "${LIBS[@]}" -o "$out"
+	for hdr; do
+		inc+=(-I"$(dirname "$hdr")")
+	done
+	if ! newer "$out" "$src" "$U/libbpf/libbpf.a" "$@"; then
+		run_logged "cc-${out##*/}" clang "${CFLAGS[@]}" "${inc[@]}" "$src" \
+			"${LIBS[@]}" -o "$out"
 	fi
 }
+
+# The libbpf .rodata test: BPF object, its skeleton (by the bpftool above),
+# then the static test program. <linux/bpf.h> is the tree's UAPI header; the
+# host's system include directories come after, for <asm/types.h>.
+R=$U/rodata
+mkdir -p "$R"
+BPF_CFLAGS=(-target bpf -O2 -g -Wall -Werror -I"$U/libbpf/root/include"
+	-I"$KSRC/tools/include/uapi"
+	$(clang -v -E - </dev/null 2>&1 |
+	  sed -n '/<...> search starts here:/,/End of search list./s|^ \(/.*\)|-idirafter \1|p'))
+# gen_skel OBJ NAME OUT: bpftool gen skeleton, OUT written only on success
+gen_skel() {
+	"$BPFTOOL" gen skeleton "$1" name "$2" >"$3.tmp" && mv "$3.tmp" "$3"
+}
+if ! newer "$R/rodata.bpf.o" "$TOP/guest/rodata/rodata.bpf.c" \
+	"$U/libbpf/libbpf.a" "$KSRC/tools/include/uapi/linux/bpf.h"; then
+	run_logged clang-bpf-rodata clang "${BPF_CFLAGS[@]}" \
+		-c "$TOP/guest/rodata/rodata.bpf.c" -o "$R/rodata.bpf.o"
+fi
+if ! newer "$R/rodata.skel.h" "$R/rodata.bpf.o" "$BPFTOOL"; then
+	run_logged skel-rodata gen_skel "$R/rodata.bpf.o" rodata_bpf "$R/rodata.skel.h"
+fi
 
 root=$U/initramfs
 rm -rf "$root"
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,guest/tests}
 cp /bin/busybox "$root/bin/busybox"
+cp "$BPFTOOL" "$root/bin/bpftool"
 cp "$TOP"/guest/{init,run-tests.sh,demo.sh} "$root/"
 mv "$root/run-tests.sh" "$root/demo.sh" "$root/guest/"
 for src in "${SELFTESTS[@]}"; do
@@ -44,5 +93,19 @@ for src in "${SELFTESTS[@]}"; do
 done
 cc_static "$U/bin/freeze_demo" "$TOP/guest/freeze_demo.c"
 cp "$U/bin/freeze_demo" "$root/guest/"
+cc_static "$U/bin/test_rodata" "$TOP/guest/rodata/test_rodata.c" "$R/rodata.skel.h"
+cp "$U/bin/test_rodata" "$root/guest/tests/"
+# The Rust client (libbpf-rs from crates.io), static.
+"$TOP/scripts/rust-client.sh"
+cp "$U/bin/rust_freeze_client" "$root/guest/tests/"
+# The upstream selftests that exercise freeze, run by
+# guest/tests/upstream_test_progs.sh.
+"$TOP/scripts/upstream-selftests.sh"
+mkdir -p "$root/guest/test_progs"
+cp "$U"/test_progs/{test_progs,*.bpf.o} "$root/guest/test_progs/"
+# Shell tests (bpftool as a user runs it); run-tests.sh names them without .sh.
+for t in "$TOP"/guest/tests/*; do
+	install -m 755 "$t" "$root/guest/tests/"
+done
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$BUILD/initramfs.cpio"
 ok "initramfs: build/initramfs.cpio ($(du -h "$BUILD/initramfs.cpio" | cut -f1))"
