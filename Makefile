@@ -39,6 +39,7 @@ check: kernel kernel-norust guest
 	@rm -f $(RESULTS)
 	@scripts/checkpatch.sh $(RESULTS) >$(BUILD)/logs/checkpatch.log 2>&1 || \
 		cat $(BUILD)/logs/checkpatch.log
+	@scripts/rust-gates.sh $(RESULTS)
 	@scripts/handler.sh rust rust $(RESULTS)
 	@scripts/handler.sh norust c $(RESULTS)
 	@scripts/boot.sh check $(BUILD)/logs/guest-check-rust.log rust || true
