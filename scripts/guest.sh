@@ -64,8 +64,7 @@ R=$U/rodata
 mkdir -p "$R"
 BPF_CFLAGS=(-target bpf -O2 -g -Wall -Werror -I"$U/libbpf/root/include"
 	-I"$KSRC/tools/include/uapi"
-	$(clang -v -E - </dev/null 2>&1 |
-	  sed -n '/<...> search starts here:/,/End of search list./s|^ \(/.*\)|-idirafter \1|p'))
+	$(clang_sys_includes))
 # gen_skel OBJ NAME OUT: bpftool gen skeleton, OUT written only on success
 gen_skel() {
 	"$BPFTOOL" gen skeleton "$1" name "$2" >"$3.tmp" && mv "$3.tmp" "$3"

@@ -39,3 +39,11 @@ series_patches() {
 series_hash() {
 	cat /dev/null $(series_patches) | sha256sum | cut -d' ' -f1
 }
+
+# The host compiler's system include directories as -idirafter options, for
+# BPF objects (clang -target bpf) that need <asm/types.h> and the like; the
+# selftests' Makefile does the same (get_sys_includes).
+clang_sys_includes() {
+	clang -v -E - </dev/null 2>&1 |
+		sed -n '/<...> search starts here:/,/End of search list./s|^ \(/.*\)|-idirafter \1|p'
+}

@@ -19,8 +19,7 @@ SKELS=(test_mmap test_skeleton)
 
 rm -rf "$O"
 mkdir -p "$O/prog_tests"
-sysinc=$(clang -v -E - </dev/null 2>&1 |
-	sed -n '/<...> search starts here:/,/End of search list./s|^ \(/.*\)|-idirafter \1|p')
+sysinc=$(clang_sys_includes)
 # As the selftests' Makefile builds BPF objects (BPF_CFLAGS, -mcpu=v3).
 build() {
 	local p
