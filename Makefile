@@ -5,9 +5,10 @@ SHELL := /bin/bash
 BUILD := build
 RESULTS := $(BUILD)/results.tsv
 GUEST_TESTS := test_map_freeze bpftool_freeze test_rodata rust_freeze_client \
-	upstream_test_progs
+	upstream_test_progs freeze_fuzz freeze_teardown
 
-.PHONY: all deps tree kernel kernel-norust guest run check export checkpatch clean
+.PHONY: all deps tree kernel kernel-norust guest run check export checkpatch \
+	bisect docs bench check-debug soak clean
 
 all: check
 
@@ -39,7 +40,10 @@ check: kernel kernel-norust guest
 	@rm -f $(RESULTS)
 	@scripts/checkpatch.sh $(RESULTS) >$(BUILD)/logs/checkpatch.log 2>&1 || \
 		cat $(BUILD)/logs/checkpatch.log
+	@python3 scripts/commitmsg.py $(RESULTS) $$(ls patches/[0-9]*.patch | grep -v /0000-) || true
 	@scripts/rust-gates.sh $(RESULTS)
+	@scripts/docs.sh $(RESULTS)
+	@scripts/bisect.sh $(RESULTS) || true
 	@scripts/handler.sh rust rust $(RESULTS)
 	@scripts/handler.sh norust c $(RESULTS)
 	@scripts/boot.sh check $(BUILD)/logs/guest-check-rust.log rust || true
@@ -50,12 +54,50 @@ check: kernel kernel-norust guest
 		$(addprefix --expect ,$(GUEST_TESTS)) norust $(BUILD)/logs/guest-check-norust.log
 	@python3 scripts/evaluate.py --results $(RESULTS) --summary
 
+# Base vs. the series vs. the lock ablation, booted alternately; prints the
+# table of ratios (build/bench/report.md). BENCH_ROUNDS=N to change rounds.
+bench: tree
+	@scripts/bench.sh
+
+# The guest tests on a debug kernel: KASAN, kmemleak (scanned at the end),
+# lockdep, atomic-sleep, list and object debugging (config/debug.config).
+DEBUG_RESULTS := $(BUILD)/results-debug.tsv
+check-debug: tree guest
+	@scripts/build.sh debug config/test.config config/debug.config
+	@rm -f $(DEBUG_RESULTS)
+	@GUEST_TIMEOUT=3000 scripts/boot.sh check $(BUILD)/logs/guest-check-debug.log debug || true
+	@python3 scripts/evaluate.py --results $(DEBUG_RESULTS) --ksrc $(BUILD)/linux --debug \
+		$(addprefix --expect ,$(GUEST_TESTS)) debug $(BUILD)/logs/guest-check-debug.log
+	@python3 scripts/evaluate.py --results $(DEBUG_RESULTS) --summary
+
+# Long race run on the Rust kernel: SOAK_TRIALS racing-writer trials
+# (default 100000) and freeze latency under load (guest/soak.sh).
+SOAK_RESULTS := $(BUILD)/results-soak.tsv
+SOAK_TRIALS ?= 100000
+soak: kernel guest
+	@rm -f $(SOAK_RESULTS)
+	@APPEND=freeze.trials=$(SOAK_TRIALS) GUEST_TIMEOUT=5400 scripts/boot.sh soak $(BUILD)/logs/guest-soak.log rust || true
+	@python3 scripts/evaluate.py --results $(SOAK_RESULTS) --ksrc $(BUILD)/linux \
+		--expect soak_test_map_freeze --expect soak_freeze_latency \
+		soak $(BUILD)/logs/guest-soak.log
+	@python3 scripts/evaluate.py --results $(SOAK_RESULTS) --summary
+
 # Regenerate patches/ from the commits in build/linux (base..HEAD).
 export:
 	@scripts/export.sh
 
 checkpatch: tree
 	@scripts/checkpatch.sh
+
+# Build every prefix of the series (CONFIG_RUST=y with CLIPPY=1; the first
+# patch also with CONFIG_RUST=n); make check runs it too.
+bisect: tree
+	@scripts/bisect.sh
+
+# Sphinx (Documentation/bpf) and kernel-doc on the series; make check runs it.
+docs: tree
+	@rm -f $(BUILD)/docs-results.tsv
+	@scripts/docs.sh $(BUILD)/docs-results.tsv
 
 clean:
 	rm -rf $(BUILD)/kbuild-* $(BUILD)/user $(BUILD)/initramfs.cpio $(BUILD)/logs

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Boot a kernel under QEMU TCG with 2 vCPUs and the test initramfs.
-# usage: boot.sh MODE LOG [NAME]   MODE: run|check, NAME: kernel build (rust)
+# usage: boot.sh MODE LOG [NAME]   MODE: run|check|bench, NAME: kernel build (rust)
+# Environment: KERNEL and INITRD override the bzImage of NAME and
+# build/initramfs.cpio; APPEND adds to the kernel command line.
 # The serial console goes to LOG; the guest reboots when done, which ends QEMU (-no-reboot).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 mode=$1 log=$2 name=${3:-rust}
-kernel=$BUILD/kbuild-$name/arch/x86/boot/bzImage
+kernel=${KERNEL:-$BUILD/kbuild-$name/arch/x86/boot/bzImage}
+initrd=${INITRD:-$BUILD/initramfs.cpio}
 timeout_s=${GUEST_TIMEOUT:-900}
 [ -f "$kernel" ] || die "no kernel at $kernel"
 
@@ -15,8 +18,8 @@ t=$(date +%s)
 rc=0
 timeout --foreground -k 10 "$timeout_s" \
 	qemu-system-x86_64 -accel tcg -smp 2 -m 1G -nographic -no-reboot \
-	-kernel "$kernel" -initrd "$BUILD/initramfs.cpio" \
-	-append "console=ttyS0 panic=-1 freeze.mode=$mode" \
+	-kernel "$kernel" -initrd "$initrd" \
+	-append "console=ttyS0 panic=-1 freeze.mode=$mode${APPEND:+ $APPEND}" \
 	</dev/null >"$log" 2>&1 || rc=$?
 tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
 if ((rc == 124)); then

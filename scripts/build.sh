@@ -3,6 +3,8 @@
 # usage: build.sh [NAME [FRAGMENT...]]  (default: rust config/test.config)
 # The object tree is build/kbuild-NAME; the config is rebuilt only when the
 # fragments change, so a one-file change rebuilds incrementally.
+# Environment: KSRC (source tree, default build/linux), KMAKE_ARGS (extra
+# make arguments for the bzImage build, e.g. CLIPPY=1).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -42,5 +44,6 @@ if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.fragments-hash" 2>/dev/null)" != "
 fi
 
 step "building bzImage ($name)"
-run_logged "kbuild-$name" kmake bzImage
+# shellcheck disable=SC2086 # KMAKE_ARGS is a list of make arguments
+run_logged "kbuild-$name" kmake ${KMAKE_ARGS:-} bzImage
 ok "kernel $name: ${obj#"$TOP"/}/arch/x86/boot/bzImage"

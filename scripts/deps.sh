@@ -7,7 +7,7 @@ set -euo pipefail
 APT_PKGS=(clang-19 lld-19 llvm-19 libclang-19-dev qemu-system-x86 bc flex bison
 	  libelf-dev libssl-dev cpio busybox-static dwarves linux-source-6.12
 	  zlib1g-dev libzstd-dev python3 python3-ply python3-git git make xz-utils
-	  pkg-config)
+	  pkg-config python3-sphinx python3-sphinx-rtd-theme)
 
 missing=()
 for p in "${APT_PKGS[@]}"; do
@@ -30,6 +30,12 @@ sysroot=$(rustc --print sysroot)
 if [ ! -d "$sysroot/lib/rustlib/src/rust/library" ]; then
 	step "rustup component add rust-src"
 	run_logged rustup rustup component add rust-src
+fi
+
+# clippy-driver, for the CLIPPY=1 builds of scripts/bisect.sh
+if ! command -v clippy-driver >/dev/null 2>&1; then
+	step "rustup component add clippy"
+	run_logged rustup-clippy rustup component add clippy
 fi
 
 if ! bindgen --version 2>/dev/null | grep -q '0\.69\.5'; then

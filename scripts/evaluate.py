@@ -28,7 +28,7 @@ SPLATS = re.compile(
     r"inconsistent lock state|lock held when returning|DEBUG_LOCKS_WARN_ON|"
     r"turning off the locking correctness validator|INFO: |"
     r"sleeping function called from invalid context|scheduling while atomic|"
-    r"UBSAN|KASAN|kmemleak|rcu.*detected stall|hung_task|soft lockup|"
+    r"UBSAN|KASAN|kmemleak: \d+ new suspected memory leak|rcu.*detected stall|hung_task|soft lockup|"
     r"INFO: task .* blocked")
 
 
@@ -63,7 +63,7 @@ def kunit_results(dmesg, ksrc):
     return res
 
 
-def evaluate(label, log, expect, ksrc, want_kunit):
+def evaluate(label, log, expect, ksrc, want_kunit, debug=False):
     text = open(log, errors="replace").read()
     res = []
 
@@ -108,6 +108,17 @@ def evaluate(label, log, expect, ksrc, want_kunit):
         "lockdep was not running at the end of the tests (debug_locks=%s)"
         % (m.group(1) if m else "?"))
 
+    if debug:
+        # The debug kernel's checkers must have been on, and kmemleak's
+        # final scan (guest/init) must have reported nothing.
+        for what, banner in (("kasan", "KernelAddressSanitizer initialized"),
+                             ("kmemleak", "Kernel memory leak detector initialized")):
+            add(banner in text, f"{what}_enabled", f"no {banner!r} in the log")
+        m = re.search(r"<<<kmemleak>>>\n(.*?)<<<end kmemleak>>>", text, re.S)
+        leaks = m.group(1).strip() if m else None
+        add(m is not None and not leaks, "kmemleak_clean",
+            "no kmemleak report in the log" if m is None else leaks[:300])
+
     splats = [l for l in text.splitlines() if SPLATS.search(l)]
     add(not splats, "no_kernel_splats", "; ".join(splats[:5]))
     return res
@@ -121,6 +132,9 @@ def main():
     ap.add_argument("--ksrc", default="build/linux")
     ap.add_argument("--no-kunit", action="store_true",
                     help="the kernel has no KUnit test to run")
+    ap.add_argument("--debug", action="store_true",
+                    help="a make check-debug kernel: KASAN and kmemleak must "
+                    "be on and kmemleak must report nothing")
     ap.add_argument("label", nargs="?")
     ap.add_argument("log", nargs="?")
     a = ap.parse_args()
@@ -134,7 +148,7 @@ def main():
                 print(f"FAIL {r[1]}: {r[2]}")
         print(f"{npass} passed, {nfail} failed")
         sys.exit(0 if rows and not nfail else 1)
-    res = evaluate(a.label, a.log, a.expect, a.ksrc, not a.no_kunit)
+    res = evaluate(a.label, a.log, a.expect, a.ksrc, not a.no_kunit, a.debug)
     with open(a.results, "a") as f:
         for status, name, detail in res:
             f.write(f"{status}\t{name}\t{detail}\n")

@@ -83,8 +83,8 @@ rm -rf "$root"
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,guest/tests}
 cp /bin/busybox "$root/bin/busybox"
 cp "$BPFTOOL" "$root/bin/bpftool"
-cp "$TOP"/guest/{init,run-tests.sh,demo.sh} "$root/"
-mv "$root/run-tests.sh" "$root/demo.sh" "$root/guest/"
+cp "$TOP"/guest/{init,run-tests.sh,demo.sh,soak.sh} "$root/"
+mv "$root/run-tests.sh" "$root/demo.sh" "$root/soak.sh" "$root/guest/"
 for src in "${SELFTESTS[@]}"; do
 	name=$(basename "$src" .c)
 	cc_static "$U/bin/$name" "$KSRC/$src"
@@ -92,6 +92,14 @@ for src in "${SELFTESTS[@]}"; do
 done
 cc_static "$U/bin/freeze_demo" "$TOP/guest/freeze_demo.c"
 cp "$U/bin/freeze_demo" "$root/guest/"
+# Stress tests: the BPF_MAP_FREEZE attr fuzzer and the teardown races.
+for t in freeze_fuzz freeze_teardown; do
+	cc_static "$U/bin/$t" "$TOP/guest/stress/$t.c"
+	cp "$U/bin/$t" "$root/guest/tests/"
+done
+# The benchmark program, for make soak's freeze latency record.
+cc_static "$U/bin/map_bench" "$TOP/bench/guest/map_bench.c"
+cp "$U/bin/map_bench" "$root/guest/"
 cc_static "$U/bin/test_rodata" "$TOP/guest/rodata/test_rodata.c" "$R/rodata.skel.h"
 cp "$U/bin/test_rodata" "$root/guest/tests/"
 # The Rust client (libbpf-rs from crates.io), static.

@@ -4,7 +4,7 @@
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$TOP/build}
 LOGS=$BUILD/logs
-KSRC=$BUILD/linux
+KSRC=${KSRC:-$BUILD/linux}
 mkdir -p "$LOGS"
 
 export PATH="/usr/lib/llvm-19/bin:$HOME/.cargo/bin:$PATH"

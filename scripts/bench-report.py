@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""Turn make bench's guest logs into the table of ratios (markdown).
+
+usage: bench-report.py --rounds N LOGDIR
+
+LOGDIR holds roundR-KERNEL.log for R in 1..N and each kernel (base, series,
+mutex, percpu_rwsem, none); each log has "bench METRIC VALUE" lines between
+<<<bench>>> and <<<end bench rc=0>>>.
+
+Ratios are computed per round (KERNEL/base in the same round, booted one
+after the other), and the table shows their median over the rounds and, in
+brackets, their minimum and maximum: the spread. Absolute values are the
+median over rounds. Any kernel splat in a log fails the report.
+"""
+import argparse
+import os
+import re
+import statistics
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from evaluate import SPLATS  # noqa: E402
+
+KERNELS = ["base", "series", "mutex", "percpu_rwsem", "none"]
+THROUGHPUT = ["update_array_t1", "update_array_t2", "update_hash_t1", "update_hash_t2"]
+LATENCY = ["freeze_idle_ns_p50", "freeze_idle_ns_p99",
+           "freeze_load_first_ns_p50", "freeze_load_first_ns_p99",
+           "freeze_load_frozen_ns_p50", "freeze_load_frozen_ns_p99"]
+OTHER = ["freeze_load_first_try_pct", "freeze_load_attempts_max", "freeze_load_late_writes"]
+
+
+def parse(path):
+    text = open(path, errors="replace").read()
+    m = re.search(r"^<<<bench>>>$(.*?)^<<<end bench rc=(\d+)>>>$", text, re.S | re.M)
+    if not m or m.group(2) != "0":
+        sys.exit(f"error: no complete benchmark in {path}")
+    splat = SPLATS.search(text)
+    if splat:
+        sys.exit(f"error: kernel splat in {path}: {splat.group(0)!r}")
+    vals = {}
+    for line in m.group(1).splitlines():
+        f = line.split()
+        if len(f) == 3 and f[0] == "bench":
+            vals[f[1]] = float(f[2])
+    return vals
+
+
+def fmt(x):
+    if x >= 1e6:
+        return f"{x / 1e6:.2f}M"
+    if x >= 1e4:
+        return f"{x / 1e3:.0f}k"
+    return f"{x:.0f}" if x == int(x) or x >= 100 else f"{x:.2f}"
+
+
+def ratio_cell(rs):
+    med = statistics.median(rs)
+    return f"{med:.3f} [{min(rs):.3f}–{max(rs):.3f}]"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, required=True)
+    ap.add_argument("logdir")
+    a = ap.parse_args()
+    data = {k: [] for k in KERNELS}
+    for r in range(1, a.rounds + 1):
+        for k in KERNELS:
+            data[k].append(parse(os.path.join(a.logdir, f"round{r}-{k}.log")))
+
+    def series_of(k, m):
+        return [d[m] for d in data[k]]
+
+    def ratios(k, m, ref="base"):
+        return [d[m] / b[m] for d, b in zip(data[k], data[ref]) if b[m]]
+
+    out = []
+    cpus = {int(d["cpus_online"]) for k in KERNELS for d in data[k]}
+    out.append(f"Rounds: {a.rounds}, kernels booted alternately (ABBA) under QEMU TCG, "
+               f"cpus_online={','.join(map(str, sorted(cpus)))}.")
+    out.append("Ratios: KERNEL/base per round, median [min–max] over rounds; "
+               "values: median over rounds.")
+    out.append("")
+    out.append("| metric | base | series | series/base | mutex/base | percpu_rwsem/base "
+               "| none/base | series/none |")
+    out.append("|---|---|---|---|---|---|---|---|")
+    for m in THROUGHPUT + LATENCY:
+        row = [m, fmt(statistics.median(series_of("base", m))),
+               fmt(statistics.median(series_of("series", m)))]
+        for k in ["series", "mutex", "percpu_rwsem", "none"]:
+            row.append(ratio_cell(ratios(k, m)))
+        row.append(ratio_cell(ratios("series", m, "none")))
+        out.append("| " + " | ".join(row) + " |")
+    out.append("")
+    out.append("| metric (median [min–max] over rounds) | " + " | ".join(KERNELS) + " |")
+    out.append("|---|" + "---|" * len(KERNELS))
+    for m in OTHER:
+        cells = []
+        for k in KERNELS:
+            v = series_of(k, m)
+            cells.append(f"{fmt(statistics.median(v))} [{fmt(min(v))}–{fmt(max(v))}]")
+        out.append(f"| {m} | " + " | ".join(cells) + " |")
+    out.append("")
+
+    # Targets of the series against base and against the no-bookkeeping limit.
+    checks = []
+    for m in THROUGHPUT:
+        checks.append((f"{m}: series/base >= 0.99", statistics.median(ratios("series", m)) >= 0.99))
+        checks.append((f"{m}: series/none >= 0.97",
+                       statistics.median(ratios("series", m, "none")) >= 0.97))
+    checks.append(("freeze_idle_ns_p50: series/base <= 1.10",
+                   statistics.median(ratios("series", "freeze_idle_ns_p50")) <= 1.10))
+    checks.append(("freeze_load_first_try_pct: series = 100 in every round",
+                   min(series_of("series", "freeze_load_first_try_pct")) == 100))
+    checks.append(("freeze_load_late_writes: 0 on every kernel but none",
+                   all(max(series_of(k, "freeze_load_late_writes")) == 0
+                       for k in KERNELS if k != "none")))
+    out.append("Targets:")
+    for name, met in checks:
+        out.append(f"- {'met' if met else 'MISSED'}: {name}")
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()

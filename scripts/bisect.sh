@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Build the kernel at every prefix of the series, as a bisection would meet
+# it: each commit base..series with CONFIG_RUST=y (config/test.config) and
+# CLIPPY=1, the first one also with CONFIG_RUST=n. A prefix passes when
+# bzImage builds and the build prints no warning and no error that the base
+# tree, built first with the same config, does not print too (clang 19 finds
+# a few in the base tree: stack frames over 1024 bytes with this config);
+# so this is also the clippy gate of the series' Rust code.
+#
+# The builds run in a git worktree of build/linux (build/bisect-src) with
+# their own object trees (build/kbuild-bisect-*), moving from one prefix to
+# the next so that each step rebuilds only what the commit changed. A
+# passing (tree, config) pair is remembered in build/bisect-stamps, so a
+# second run only builds what changed.
+# usage: bisect.sh [RESULTS]  (appends one result per build to RESULTS)
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+results=${1:-}
+wt=$BUILD/bisect-src
+stamps=$BUILD/bisect-stamps
+mkdir -p "$stamps"
+
+if ! git -C "$wt" rev-parse --git-dir >/dev/null 2>&1; then
+	rm -rf "$wt"
+	git -C "$KSRC" worktree prune
+	git -C "$KSRC" worktree add -q --detach "$wt" base || die "cannot create $wt"
+fi
+
+mapfile -t commits < <(git -C "$KSRC" rev-list --reverse base..series)
+((${#commits[@]})) || die "no series commits in ${KSRC#"$TOP"/} (make tree)"
+
+fail=0
+# result STATUS NAME DETAIL
+result() {
+	printf '%s %s%s\n' "$1" "$2" "$([ "$1" = PASS ] || echo ": $3")"
+	[ -z "$results" ] || printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$results"
+	[ "$1" = PASS ] || fail=1
+}
+
+# warnings LOG: the build's warnings and errors, one per line, without line
+# numbers, sizes and the source tree's path, so that two builds compare
+warnings() {
+	grep -E '(warning|error)(\[[^]]*\])?:' "$1" |
+		sed -E "s|$wt/||; s/:[0-9]+(:[0-9]+)?:/:/; s/[0-9]+/N/g" | sort -u
+}
+
+# build_at N COMMIT NAME FRAGMENT...: build the tree of COMMIT (prefix N;
+# 0 is the base, whose warnings are recorded for the later prefixes)
+build_at() {
+	local n=$1 commit=$2 name=$3 tree key log new nn
+	shift 3
+	nn=$(printf '%02d' "$n")
+	tree=$(git -C "$KSRC" rev-parse "$commit^{tree}")
+	key=$name-$tree-$(cat "$@" | sha256sum | cut -c1-16)
+	local label
+	label="bisect/$nn-$name/$(git -C "$KSRC" log -1 --format=%f "$commit" | cut -c1-52)"
+	if [ -f "$stamps/$key" ]; then
+		result PASS "$label" "built before (same tree and config)"
+		return
+	fi
+	git -C "$wt" checkout -q --detach "$commit" || die "checkout of $commit in $wt failed"
+	# The base is built from scratch, so that its warnings are all there.
+	((n)) || rm -rf "$BUILD/kbuild-bisect-$name"
+	log=$LOGS/kbuild-bisect-$name.log
+	if KSRC=$wt KMAKE_ARGS=CLIPPY=1 "$TOP/scripts/build.sh" "bisect-$name" "$@" \
+		>"$LOGS/bisect-$name-step.log" 2>&1; then
+		cp "$log" "$LOGS/bisect-$nn-$name.log"
+		if ((n == 0)); then
+			warnings "$log" >"$stamps/base-warnings-$name"
+			touch "$stamps/$key"
+			result PASS "$label" "$(wc -l <"$stamps/base-warnings-$name") warnings of the base tree recorded"
+			return
+		fi
+		new=$(comm -23 <(warnings "$log") "$stamps/base-warnings-$name")
+		if [ -n "$new" ]; then
+			printf '%s\n' "$new"
+			result FAIL "$label" "new warnings, see logs/bisect-$nn-$name.log"
+		else
+			touch "$stamps/$key"
+			result PASS "$label" ""
+		fi
+	else
+		cp "$LOGS/bisect-$name-step.log" "$LOGS/bisect-$nn-$name.log"
+		result FAIL "$label" "build failed, see logs/bisect-$nn-$name.log"
+	fi
+}
+
+step "bisect: building ${#commits[@]} prefixes of the series (CONFIG_RUST=y, CLIPPY=1; the first also CONFIG_RUST=n)"
+norust=("$TOP/config/test.config" "$TOP/config/norust.config")
+build_at 0 base norust "${norust[@]}"
+build_at 1 "${commits[0]}" norust "${norust[@]}"
+build_at 0 base rust "$TOP/config/test.config"
+for i in "${!commits[@]}"; do
+	build_at $((i + 1)) "${commits[$i]}" rust "$TOP/config/test.config"
+done
+ok "bisect"
+exit $fail
