@@ -8,7 +8,7 @@ GUEST_TESTS := test_map_freeze bpftool_freeze test_rodata rust_freeze_client \
 	upstream_test_progs freeze_fuzz freeze_teardown
 
 .PHONY: all deps tree kernel kernel-norust guest run check export checkpatch \
-	bisect docs bench check-debug soak clean
+	bisect docs bench check-base check-debug soak clean
 
 all: check
 
@@ -44,6 +44,7 @@ check: kernel kernel-norust guest
 	@scripts/rust-gates.sh $(RESULTS)
 	@scripts/docs.sh $(RESULTS)
 	@scripts/bisect.sh $(RESULTS) || true
+	@scripts/check-base.sh $(RESULTS) || true
 	@scripts/handler.sh rust rust $(RESULTS)
 	@scripts/handler.sh norust c $(RESULTS)
 	@scripts/boot.sh check $(BUILD)/logs/guest-check-rust.log rust || true
@@ -58,6 +59,12 @@ check: kernel kernel-norust guest
 # table of ratios (build/bench/report.md). BENCH_ROUNDS=N to change rounds.
 bench: tree
 	@scripts/bench.sh
+
+# The guest tests on the unpatched base kernel (built as make bench builds
+# it): the tests of what the series changes must fail there, the rest pass.
+# make check runs it too.
+check-base: tree guest
+	@scripts/check-base.sh $(BUILD)/results-check-base.tsv
 
 # The guest tests on a debug kernel: KASAN, kmemleak (scanned at the end),
 # lockdep, atomic-sleep, list and object debugging (config/debug.config).
@@ -100,4 +107,6 @@ docs: tree
 	@scripts/docs.sh $(BUILD)/docs-results.tsv
 
 clean:
-	rm -rf $(BUILD)/kbuild-* $(BUILD)/user $(BUILD)/initramfs.cpio $(BUILD)/logs
+	rm -rf $(BUILD)/kbuild-* $(BUILD)/user $(BUILD)/initramfs.cpio $(BUILD)/logs \
+		$(BUILD)/bisect-stamps $(BUILD)/bench/*.bzImage $(BUILD)/bench/*.key \
+		$(BUILD)/bench/user $(BUILD)/bench/logs $(BUILD)/results*.tsv

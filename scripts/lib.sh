@@ -47,3 +47,29 @@ clang_sys_includes() {
 	clang -v -E - </dev/null 2>&1 |
 		sed -n '/<...> search starts here:/,/End of search list./s|^ \(/.*\)|-idirafter \1|p'
 }
+
+# ensure_worktree DIR COMMIT: a detached git worktree of build/linux at
+# COMMIT in DIR, unless DIR already is one (it is then left where it is).
+ensure_worktree() {
+	if ! git -C "$1" rev-parse --git-dir >/dev/null 2>&1; then
+		rm -rf "$1"
+		git -C "$KSRC" worktree prune
+		git -C "$KSRC" worktree add -q --detach "$1" "$2" || die "cannot create $1"
+	fi
+}
+
+# bench_kernel NAME SRC OBJ FRAGMENT...: build bzImage of SRC in
+# build/kbuild-OBJ with the fragments and copy it to build/bench/NAME.bzImage;
+# skipped when the source tree and the fragments did not change since.
+bench_kernel() {
+	local name=$1 src=$2 obj=$3 key b=$BUILD/bench
+	shift 3
+	key=$(git -C "$src" rev-parse "HEAD^{tree}")-$(cat "$@" | sha256sum | cut -c1-16)
+	if [ -f "$b/$name.bzImage" ] && [ "$(cat "$b/$name.key" 2>/dev/null)" = "$key" ]; then
+		echo "    $name: built before (same tree and config)"
+		return
+	fi
+	KSRC=$src "$TOP/scripts/build.sh" "$obj" "$@"
+	cp "$BUILD/kbuild-$obj/arch/x86/boot/bzImage" "$b/$name.bzImage"
+	echo "$key" >"$b/$name.key"
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# make check-base: the guest tests of make check on the UNPATCHED base
+# kernel, to show that they can fail. The base is built as make bench builds
+# it (config/test.config + config/bench.config, cached in build/bench/); the
+# tests that check what the series changes must fail there, everything else
+# must pass. Appends one result per expectation to RESULTS (the guest's own
+# results go to build/results-base.tsv); exits non-zero when the tests do not
+# tell the two kernels apart.
+# usage: check-base.sh RESULTS
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+results=$1
+base_results=$BUILD/results-base.tsv
+B=$BUILD/bench
+log=$LOGS/guest-check-base.log
+mkdir -p "$B"
+ensure_worktree "$B/src-base" base
+bench_kernel base "$B/src-base" bench-base "$TOP/config/test.config" "$TOP/config/bench.config"
+KERNEL=$B/base.bzImage "$TOP/scripts/boot.sh" check "$log" base || true
+rm -f "$base_results"
+# No KUnit and no lockdep in the bench config: only the guest tests count.
+python3 "$TOP/scripts/evaluate.py" --results "$base_results" --ksrc "$KSRC" --no-kunit \
+	base "$log" >/dev/null || true
+
+# What upstream v6.12 does differently, and so must fail on it: freeze
+# fails with EBUSY while writers are in flight (racing_writers, the parked
+# userfaultfd writer, concurrent freezers, the fuzzer's exact errnos, the
+# teardown races' freezer).
+python3 - "$base_results" "$results" <<'EOF'
+import sys
+rows = {r[1]: r[0] for r in (l.rstrip("\n").split("\t") for l in open(sys.argv[1]))}
+out = open(sys.argv[2], "a")
+must_fail = ["base/test_map_freeze/racing_writers",
+             "base/test_map_freeze/uffd_writer_does_not_block_freeze",
+             "base/freeze_fuzz/fuzz_errnos_match_upstream"]
+ignore = ("base/lockdep_active", "base/freeze_teardown/",
+          "base/test_map_freeze/concurrent_freezers")
+bad = bad_rest = 0
+for name in must_fail:
+    ok = rows.get(name) == "FAIL"
+    bad += not ok
+    status = "PASS" if ok else "FAIL"
+    print(f"{status} fails-on-base/{name[5:]}" + ("" if ok else f": {rows.get(name, 'did not run')} on base"))
+    out.write(f"{status}\tfails-on-base/{name[5:]}\t{rows.get(name, 'did not run')} on base\n")
+for name, status in sorted(rows.items()):
+    if name in must_fail or name.startswith(ignore) or name.endswith("/exit"):
+        if status == "FAIL" and name not in must_fail:
+            print(f"note: also fails on base: {name}")
+        continue
+    if status != "PASS":
+        bad_rest += 1
+        print(f"FAIL passes-on-base/{name[5:]}: fails on base")
+        out.write(f"FAIL\tpasses-on-base/{name[5:]}\tfails on base\n")
+ok_rest = sum(1 for n, st in rows.items() if st == "PASS")
+bad += bad_rest
+out.write(f"{'PASS' if not bad_rest else 'FAIL'}\tpasses-on-base/everything-else\t{ok_rest} results pass on base\n")
+print(f"{len(must_fail)} expected failures checked, {bad} problem(s)")
+sys.exit(1 if bad else 0)
+EOF
