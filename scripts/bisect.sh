@@ -33,8 +33,7 @@ mapfile -t commits < <(git -C "$KSRC" rev-list --reverse base..series)
 fail=0
 # result STATUS NAME DETAIL
 result() {
-	printf '%s %s%s\n' "$1" "$2" "$([ "$1" = PASS ] || echo ": $3")"
-	[ -z "$results" ] || printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$results"
+	add_result "$results" "$@"
 	[ "$1" = PASS ] || fail=1
 }
 

@@ -15,10 +15,7 @@ results=$1
 obj=$BUILD/kbuild-docs
 
 # result STATUS NAME DETAIL
-result() {
-	printf '%s docs/%s%s\n' "$1" "$2" "$([ "$1" = PASS ] || echo ": $3")"
-	printf '%s\tdocs/%s\t%s\n' "$1" "$2" "$3" >>"$results"
-}
+result() { add_result "$results" "$1" "docs/$2" "$3"; }
 
 mapfile -t changed < <(git -C "$KSRC" diff --name-only --diff-filter=AM base HEAD)
 

@@ -94,7 +94,7 @@ cc_static "$U/bin/freeze_demo" "$TOP/guest/freeze_demo.c"
 cp "$U/bin/freeze_demo" "$root/guest/"
 # Stress tests: the BPF_MAP_FREEZE attr fuzzer and the teardown races.
 for t in freeze_fuzz freeze_teardown; do
-	cc_static "$U/bin/$t" "$TOP/guest/stress/$t.c"
+	cc_static "$U/bin/$t" "$TOP/guest/stress/$t.c" "$TOP/guest/stress/stress.h"
 	cp "$U/bin/$t" "$root/guest/tests/"
 done
 # The benchmark program, for make soak's freeze latency record.

@@ -73,3 +73,11 @@ bench_kernel() {
 	cp "$BUILD/kbuild-$obj/arch/x86/boot/bzImage" "$b/$name.bzImage"
 	echo "$key" >"$b/$name.key"
 }
+
+# add_result FILE STATUS NAME [DETAIL]: print "STATUS NAME" (with ": DETAIL"
+# unless it passed) and append "STATUS<TAB>NAME<TAB>DETAIL" to FILE, the
+# results that make check counts, unless FILE is empty.
+add_result() {
+	printf '%s %s%s\n' "$2" "$3" "$([ "$2" = PASS ] || echo ": ${4:-}")"
+	[ -z "$1" ] || printf '%s\t%s\t%s\n' "$2" "$3" "${4:-}" >>"$1"
+}

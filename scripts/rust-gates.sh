@@ -12,10 +12,7 @@ results=$1
 obj=$BUILD/kbuild-rust
 
 # result STATUS NAME DETAIL
-result() {
-	printf '%s rust/%s%s\n' "$1" "$2" "$([ "$1" = PASS ] || echo ": $3")"
-	printf '%s\trust/%s\t%s\n' "$1" "$2" "$3" >>"$results"
-}
+result() { add_result "$results" "$1" "rust/$2" "$3"; }
 
 mapfile -t files < <(git -C "$KSRC" diff --name-only --diff-filter=AM base HEAD -- '*.rs')
 if ((${#files[@]} == 0)); then

@@ -77,19 +77,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <linux/bpf.h>
 #include <linux/btf.h>
 
 #include "kselftest.h"
-
-#ifndef ENOTSUPP
-#define ENOTSUPP	524	/* kernel-internal, include/linux/errno.h */
-#endif
+#include "stress.h"
 
 #define DEFAULT_CALLS	1000000ULL
 #define DEFAULT_SEED	0x5eed0f1ee2eULL
@@ -107,71 +102,15 @@ static bool upstream;		/* FREEZE_UPSTREAM=1 */
 
 /* ---------------------------------------------------------------- utils */
 
-static long sys_bpf(int cmd, const void *attr, unsigned int size)
-{
-	return syscall(__NR_bpf, cmd, attr, size);
-}
-
-static int bpf_err(long ret)
-{
-	return ret < 0 ? errno : 0;
-}
-
-static const char *ename(int e)
-{
-	const char *n;
-
-	if (e == 0)
-		return "0";
-	if (e == ENOTSUPP)
-		return "ENOTSUPP";
-	n = strerrorname_np(e);
-	return n ? n : "?";
-}
-
-struct rng {
-	uint64_t s;
-};
-
-/* xorshift64* */
-static uint64_t rnd(struct rng *r)
-{
-	uint64_t x = r->s;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	r->s = x;
-	return x * 0x2545F4914F6CDD1DULL;
-}
-
-static uint32_t rnd_below(struct rng *r, uint32_t n)
-{
-	return (uint32_t)(((rnd(r) >> 32) * (uint64_t)n) >> 32);
-}
-
-static void rng_seed(struct rng *r, uint64_t seed)
-{
-	r->s = seed ? seed : 0x9e3779b97f4a7c15ULL;
-	for (int i = 0; i < 4; i++)
-		rnd(r);
-}
-
-static pthread_mutex_t print_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_uint worker_violations;
 
 static __printf(1, 2) void worker_violation(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (atomic_fetch_add(&worker_violations, 1) >= MAX_REPORTS)
-		return;
-	pthread_mutex_lock(&print_lock);
-	printf("# worker: ");
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vreport(&worker_violations, MAX_REPORTS, "# worker: ", fmt, ap);
 	va_end(ap);
-	pthread_mutex_unlock(&print_lock);
 }
 
 static atomic_int stop;
@@ -191,25 +130,6 @@ static __printf(1, 2) void set_fatal(const char *fmt, ...)
 }
 
 /* ------------------------------------------------------------ bpf calls */
-
-static int map_create(__u32 type, __u32 max, __u32 flags, int btf_fd,
-		      __u32 key_tid, __u32 val_tid)
-{
-	union bpf_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.map_type = type;
-	a.key_size = 4;
-	a.value_size = 8;
-	a.max_entries = max;
-	a.map_flags = flags;
-	if (btf_fd >= 0) {
-		a.btf_fd = btf_fd;
-		a.btf_key_type_id = key_tid;
-		a.btf_value_type_id = val_tid;
-	}
-	return sys_bpf(BPF_MAP_CREATE, &a, sizeof(a));
-}
 
 static int map_id(int fd, __u32 *id)
 {
@@ -240,40 +160,6 @@ static int map_fd_by_id(int fd, __u32 open_flags)
 	return sys_bpf(BPF_MAP_GET_FD_BY_ID, &a, sizeof(a));
 }
 
-static int map_update(int fd, __u32 key, __u64 val)
-{
-	union bpf_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.map_fd = fd;
-	a.key = (__u64)(uintptr_t)&key;
-	a.value = (__u64)(uintptr_t)&val;
-	a.flags = BPF_ANY;
-	return bpf_err(sys_bpf(BPF_MAP_UPDATE_ELEM, &a, sizeof(a)));
-}
-
-static int map_delete(int fd, __u32 key)
-{
-	union bpf_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.map_fd = fd;
-	a.key = (__u64)(uintptr_t)&key;
-	return bpf_err(sys_bpf(BPF_MAP_DELETE_ELEM, &a, sizeof(a)));
-}
-
-static int map_lookup_and_delete(int fd, __u32 key)
-{
-	union bpf_attr a;
-	__u64 val;
-
-	memset(&a, 0, sizeof(a));
-	a.map_fd = fd;
-	a.key = (__u64)(uintptr_t)&key;
-	a.value = (__u64)(uintptr_t)&val;
-	return bpf_err(sys_bpf(BPF_MAP_LOOKUP_AND_DELETE_ELEM, &a, sizeof(a)));
-}
-
 #define BATCH	8
 
 /* keys k0 .. k0 + BATCH - 1: the writer stays in flight a while */
@@ -298,15 +184,6 @@ static int map_update_batch(int fd, __u32 k0, __u64 v)
 	if (!err && a.batch.count != BATCH)
 		return -1000;	/* reported as a wrong count */
 	return err;
-}
-
-static int map_freeze_fd(int fd)
-{
-	union bpf_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.map_fd = fd;
-	return bpf_err(sys_bpf(BPF_MAP_FREEZE, &a, sizeof(a)));
 }
 
 /* r0 = 0; exit */
@@ -503,7 +380,7 @@ static int slot_open(int i, int fd[NROLES])
 {
 	const struct slotcfg *c = &slotcfg[i];
 
-	fd[R_RW] = map_create(c->type, c->max, c->flags, -1, 0, 0);
+	fd[R_RW] = map_create(c->type, c->max, c->flags);
 	if (fd[R_RW] < 0)
 		return -1;
 	fd[R_RO] = map_fd_by_id(fd[R_RW], BPF_F_RDONLY);
@@ -534,13 +411,6 @@ static void wcount_add(struct wcount *w, int err)
 
 static struct wcount closer_cnt, mmapper_cnt, writer_cnt[2];
 static uint64_t seed;
-
-static void pause_us(long us)
-{
-	struct timespec ts = { 0, us * 1000 };
-
-	nanosleep(&ts, NULL);
-}
 
 /* closes a slot's three fds and recreates its map */
 static void *closer(void *arg)
@@ -1279,7 +1149,7 @@ static void print_mismatch(const struct input *in, const struct verdict *v,
 
 static int do_freeze(const struct input *in)
 {
-	long ret = syscall(__NR_bpf, BPF_MAP_FREEZE, (void *)in->ptr, in->size);
+	long ret = sys_bpf(BPF_MAP_FREEZE, (const void *)in->ptr, in->size);
 
 	if (ret > 0)
 		return -1;	/* not an errno: always a mismatch */
@@ -1591,22 +1461,22 @@ static void setup(void)
 	add_notmap("pipe_w", pfd[1]);
 	add_notmap("eventfd", eventfd(0, 0));
 
-	fd = map_create(BPF_MAP_TYPE_ARRAY, 4, 0, -1, 0, 0);
+	fd = map_create(BPF_MAP_TYPE_ARRAY, 4, 0);
 	add_smap("plain_rw", fd);
 	add_smap("plain_ro_by_id", map_fd_by_id(fd, BPF_F_RDONLY));
 	add_smap("plain_wo_by_id", map_fd_by_id(fd, BPF_F_WRONLY));
 	add_smap("created_rdonly",
-		 map_create(BPF_MAP_TYPE_ARRAY, 4, BPF_F_RDONLY, -1, 0, 0));
-	fd = map_create(BPF_MAP_TYPE_ARRAY, 512, BPF_F_MMAPABLE, -1, 0, 0);
+		 map_create(BPF_MAP_TYPE_ARRAY, 4, BPF_F_RDONLY));
+	fd = map_create(BPF_MAP_TYPE_ARRAY, 512, BPF_F_MMAPABLE);
 	add_smap("frozen", fd);
-	if (fd >= 0 && map_freeze_fd(fd))
+	if (fd >= 0 && map_freeze(fd))
 		setup_fail("freeze static map: %s\n", strerror(errno));
 	else
 		ms_frozen.frozen = true;
 	if (fd >= 0 && !map_mmap(fd, PROT_READ))
 		setup_fail("read-only mmap of frozen map: %s\n",
 			   strerror(errno));
-	fd = map_create(BPF_MAP_TYPE_ARRAY, 512, BPF_F_MMAPABLE, -1, 0, 0);
+	fd = map_create(BPF_MAP_TYPE_ARRAY, 512, BPF_F_MMAPABLE);
 	add_smap("wmmapped", fd);
 	add_smap("wmmapped_ro_by_id", map_fd_by_id(fd, BPF_F_RDONLY));
 	p = fd >= 0 ? map_mmap(fd, PROT_READ | PROT_WRITE) : NULL;
@@ -1615,7 +1485,8 @@ static void setup(void)
 	else
 		*(volatile __u64 *)p = 1;
 	ms_wmmap.wmmaps = !!p;
-	fd = btf >= 0 ? map_create(BPF_MAP_TYPE_HASH, 16, 0, btf, 1, 3) : -1;
+	fd = btf >= 0 ?
+	     map_create_btf(BPF_MAP_TYPE_HASH, 16, 0, btf, 1, 3) : -1;
 	add_smap("spin_lock", fd);
 	add_smap("spin_lock_ro_by_id", map_fd_by_id(fd, BPF_F_RDONLY));
 	ms_spin.special = true;
@@ -1650,21 +1521,13 @@ static unsigned long long env_ull(const char *name, unsigned long long def)
 	return v;
 }
 
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
 int main(void)
 {
 	unsigned long long want;
 	pthread_t th[4];
 	struct rng r;
 	long cpus;
-	double t0;
+	double t0, secs;
 	bool classes_ok = true;
 	unsigned char vec;
 	int i;
@@ -1697,14 +1560,15 @@ int main(void)
 	    pthread_create(&th[2], NULL, writer, &writer_cnt[0]) ||
 	    pthread_create(&th[3], NULL, writer, &writer_cnt[1]))
 		ksft_exit_fail_msg("pthread_create\n");
-	t0 = now_s();
+	t0 = now_ms();
 	for (calls = 0; calls < want && !atomic_load(&stop); calls++)
 		fuzz_one(&r);
 	atomic_store(&stop, 1);
 	for (i = 0; i < 4; i++)
 		pthread_join(th[i], NULL);
-	ksft_print_msg("%llu calls in %.1f s (%.0f/s)\n", calls, now_s() - t0,
-		       calls / (now_s() - t0));
+	secs = (now_ms() - t0) / 1e3;
+	ksft_print_msg("%llu calls in %.1f s (%.0f/s)\n", calls, secs,
+		       calls / secs);
 	if (fatal)
 		ksft_print_msg("worker error: %s\n", fatal_msg);
 

@@ -40,14 +40,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <linux/bpf.h>
 
 #include "kselftest.h"
+#include "stress.h"
 
 #ifndef BPF_FS_MAGIC
 #define BPF_FS_MAGIC	0xcafe4a11
@@ -64,132 +63,6 @@ static const char *bpffs = "/sys/fs/bpf";
 
 /* ---------------------------------------------------------------- utils */
 
-static const char *ename(int e)
-{
-	const char *n = e > 0 ? strerrorname_np(e) : NULL;
-
-	if (e == 0)
-		return "0";
-	if (e == 524)
-		return "ENOTSUPP";
-	return n ? n : "?";
-}
-
-static long sys_bpf(int cmd, union bpf_attr *a)
-{
-	return syscall(__NR_bpf, cmd, a, sizeof(*a));
-}
-
-static int bpf_err(long ret)
-{
-	return ret < 0 ? errno : 0;
-}
-
-static int map_create(__u32 type, __u32 max, __u32 flags)
-{
-	union bpf_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.map_type = type;
-	a.key_size = 4;
-	a.value_size = 8;
-	a.max_entries = max;
-	a.map_flags = flags;
-	return sys_bpf(BPF_MAP_CREATE, &a);
-}
-
-static int map_update(int fd, __u32 key, __u64 val)
-{
-	union bpf_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.map_fd = fd;
-	a.key = (__u64)(uintptr_t)&key;
-	a.value = (__u64)(uintptr_t)&val;
-	return bpf_err(sys_bpf(BPF_MAP_UPDATE_ELEM, &a));
-}
-
-static int map_lookup(int fd, __u32 key, __u64 *val)
-{
-	union bpf_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.map_fd = fd;
-	a.key = (__u64)(uintptr_t)&key;
-	a.value = (__u64)(uintptr_t)val;
-	return bpf_err(sys_bpf(BPF_MAP_LOOKUP_ELEM, &a));
-}
-
-static int map_delete(int fd, __u32 key)
-{
-	union bpf_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.map_fd = fd;
-	a.key = (__u64)(uintptr_t)&key;
-	return bpf_err(sys_bpf(BPF_MAP_DELETE_ELEM, &a));
-}
-
-static int map_freeze(int fd)
-{
-	union bpf_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.map_fd = fd;
-	return bpf_err(sys_bpf(BPF_MAP_FREEZE, &a));
-}
-
-static int obj_pin(int fd, const char *path)
-{
-	union bpf_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.bpf_fd = fd;
-	a.pathname = (__u64)(uintptr_t)path;
-	return bpf_err(sys_bpf(BPF_OBJ_PIN, &a));
-}
-
-/* an fd, or -errno */
-static int obj_get(const char *path, __u32 flags)
-{
-	union bpf_attr a;
-	int fd;
-
-	memset(&a, 0, sizeof(a));
-	a.pathname = (__u64)(uintptr_t)path;
-	a.file_flags = flags;
-	fd = sys_bpf(BPF_OBJ_GET, &a);
-	return fd < 0 ? -errno : fd;
-}
-
-struct rng {
-	uint64_t s;
-};
-
-static uint32_t rnd(struct rng *r)
-{
-	uint64_t x = r->s;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	r->s = x;
-	return (x * 0x2545F4914F6CDD1DULL) >> 32;
-}
-
-static uint32_t rnd_below(struct rng *r, uint32_t n)
-{
-	return ((uint64_t)rnd(r) * n) >> 32;
-}
-
-static double now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-}
-
 static void spin(unsigned int n)
 {
 	for (volatile unsigned int i = 0; i < n; i++)
@@ -199,29 +72,21 @@ static void spin(unsigned int n)
 /* the main thread waits without taking a CPU from the racing threads */
 static void relax(void)
 {
-	struct timespec ts = { 0, 20000 };
-
-	nanosleep(&ts, NULL);
+	pause_us(20);
 }
 
 /* ----------------------------------------------------- failures, watchdog */
 
 static atomic_uint violations, reported;	/* reported: this test */
-static pthread_mutex_t print_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static __printf(1, 2) void violation(const char *fmt, ...)
 {
 	va_list ap;
 
 	atomic_fetch_add(&violations, 1);
-	if (atomic_fetch_add(&reported, 1) >= MAX_REPORTS)
-		return;
-	pthread_mutex_lock(&print_lock);
-	printf("# ");
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vreport(&reported, MAX_REPORTS, "# ", fmt, ap);
 	va_end(ap);
-	pthread_mutex_unlock(&print_lock);
 }
 
 static char watchdog_msg[160];
@@ -291,7 +156,7 @@ static pthread_mutex_t c1_lock = PTHREAD_MUTEX_INITIALIZER;
 struct t1w {
 	struct t1 *t;
 	int idx;
-	unsigned int seed;
+	uint64_t seed;
 	unsigned long ok, enoent, eperm, ebadf;
 };
 
@@ -300,8 +165,9 @@ static void *t1_writer(void *arg)
 	struct t1w *w = arg;
 	struct t1 *t = w->t;
 	int fd = t->wfd[w->idx], phase = 0, ebadf_left = 3;
-	struct rng r = { w->seed | 1 };
+	struct rng r;
 
+	rng_seed(&r, w->seed);
 	gate(&t->ready, &t->go);
 	while (ebadf_left) {
 		bool fz = atomic_load(&t->frozen_done), del;
@@ -405,9 +271,10 @@ static void *t1_freezer(void *arg)
 static bool test_close_last_fd(void)
 {
 	unsigned int n = iters(500), it;
-	struct rng r = { 0x7e4d0 };
 	unsigned int v0 = atomic_load(&violations);
+	struct rng r;
 
+	rng_seed(&r, 0x7e4d0);
 	for (it = 0; it < n; it++) {
 		struct t1 t = { .hash = it & 1, .mode = it % 3,
 				.freeze_at = rnd_below(&r, 400) };
@@ -528,7 +395,7 @@ struct t2 {
 struct t2m {
 	struct t2 *t;
 	int idx;
-	unsigned int seed;
+	uint64_t seed;
 	unsigned long maps, eperm, ro_maps;
 	bool got_eperm;
 };
@@ -537,8 +404,9 @@ static void *t2_mapper(void *arg)
 {
 	struct t2m *m = arg;
 	struct t2 *t = m->t;
-	struct rng r = { m->seed | 1 };
+	struct rng r;
 
+	rng_seed(&r, m->seed);
 	gate(&t->ready, &t->go);
 	while (!atomic_load(&t->stop) && !atomic_load(&t->stop_mappers)) {
 		bool fz = atomic_load(&t->frozen_done);
@@ -706,9 +574,10 @@ static bool check_after_freeze(int fd, __u64 key0)
 static bool test_munmap_during_freeze(void)
 {
 	unsigned int n = iters(200), it;
-	struct rng r = { 0x3a99ed };
 	unsigned int v0 = atomic_load(&violations);
+	struct rng r;
 
+	rng_seed(&r, 0x3a99ed);
 	for (it = 0; it < n; it++) {
 		struct t2 t = { 0 };
 		struct t2m m[T2_MAPPERS];
@@ -783,10 +652,11 @@ static pthread_mutex_t c3_lock = PTHREAD_MUTEX_INITIALIZER;
 static void *t3_pinner(void *arg)
 {
 	struct t3 *t = arg;
-	struct rng r = { ((uintptr_t)t >> 3) | 1 };
 	unsigned long pins = 0;
+	struct rng r;
 	int err;
 
+	rng_seed(&r, (uintptr_t)t >> 3);
 	while (!atomic_load(&t->stop)) {
 		/* nobody else creates the path */
 		err = obj_pin(t->fd, t->path);
@@ -812,9 +682,10 @@ static void *t3_pinner(void *arg)
 static void *t3_freezer(void *arg)
 {
 	struct t3 *t = arg;
-	struct rng r = { (uintptr_t)t | 1 };
 	unsigned long ok = 0, eperm = 0, ebusy = 0, got = 0, enoent = 0;
+	struct rng r;
 
+	rng_seed(&r, (uintptr_t)t);
 	while (!atomic_load(&t->stop)) {
 		int x = rnd_below(&r, 20), g, err;
 		__u32 flags = x < 14 ? 0 : x < 17 ? BPF_F_RDONLY : BPF_F_WRONLY;
@@ -872,10 +743,11 @@ static void *t3_freezer(void *arg)
 static void *t3_updater(void *arg)
 {
 	struct t3 *t = arg;
-	struct rng r = { ((uintptr_t)t >> 4) | 1 };
 	unsigned long ok = 0, eperm = 0, enoent = 0;
 	bool seen_eperm = false;
+	struct rng r;
 
+	rng_seed(&r, (uintptr_t)t >> 4);
 	while (!atomic_load(&t->stop)) {
 		int x = rnd_below(&r, 10), g, err;
 		bool fz;
