@@ -5,7 +5,8 @@ usage: bench-report.py --rounds N LOGDIR
 
 LOGDIR holds roundR-KERNEL.log for R in 1..N and each kernel (base, series,
 mutex, percpu_rwsem, none); each log has "bench METRIC VALUE" lines between
-<<<bench>>> and <<<end bench rc=0>>>.
+<<<bench>>> and <<<end bench rc=0>>> (a metric printed several times in
+one log, as the update throughput is, counts as the median of its values).
 
 Ratios are computed per round (KERNEL/base in the same round, booted one
 after the other), and the table shows their median over the rounds and, in
@@ -41,8 +42,9 @@ def parse(path):
     for line in m.group(1).splitlines():
         f = line.split()
         if len(f) == 3 and f[0] == "bench":
-            vals[f[1]] = float(f[2])
-    return vals
+            vals.setdefault(f[1], []).append(float(f[2]))
+    # A metric measured several times in one boot counts as its median.
+    return {k: statistics.median(v) for k, v in vals.items()}
 
 
 def fmt(x):

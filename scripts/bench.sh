@@ -24,50 +24,33 @@ mkdir -p "$B/logs"
 frags=("$TOP/config/test.config" "$TOP/config/bench.config")
 variants=(rwsem mutex percpu_rwsem none)
 
-# worktree DIR COMMIT: a detached worktree of build/linux at COMMIT
-worktree() {
-	if ! git -C "$1" rev-parse --git-dir >/dev/null 2>&1; then
-		rm -rf "$1"
-		git -C "$KSRC" worktree prune
-		git -C "$KSRC" worktree add -q --detach "$1" "$2"
-	fi
-}
-
-# The ablation tree: the series plus bench/ablation.patch, recreated only when
-# either changes (a checkout touches files, and that means rebuilding).
+# The ablation tree: the series plus bench/ablation.patch. The commit is made
+# without a checkout (the patch applied to a scratch index), so that moving the
+# worktree to it touches only the files that differ: a checkout touches
+# files, and a touched file is rebuilt.
 abl=$B/src-ablation
-worktree "$abl" series
+ensure_worktree "$abl" series
 want=$(git -C "$KSRC" rev-parse "series^{tree}")-$(sha256sum <"$TOP/bench/ablation.patch" | cut -c1-16)
 if [ "$(cat "$B/ablation-key" 2>/dev/null)" != "$want" ]; then
 	step "bench: applying bench/ablation.patch on the series"
-	git -C "$abl" checkout -q --detach series
-	git -C "$abl" -c user.name=harness -c user.email=harness@localhost \
-		am -q "$TOP/bench/ablation.patch" || { git -C "$abl" am --abort; die "bench/ablation.patch does not apply on the series"; }
+	idx=$(mktemp)
+	GIT_INDEX_FILE=$idx git -C "$KSRC" read-tree series
+	GIT_INDEX_FILE=$idx git -C "$KSRC" apply --cached "$TOP/bench/ablation.patch" ||
+		{ rm -f "$idx"; die "bench/ablation.patch does not apply on the series"; }
+	tree=$(GIT_INDEX_FILE=$idx git -C "$KSRC" write-tree)
+	rm -f "$idx"
+	commit=$(git -C "$KSRC" -c user.name=harness -c user.email=harness@localhost \
+		commit-tree "$tree" -p series -m "BENCH ONLY: bench/ablation.patch")
+	git -C "$abl" checkout -q --detach "$commit"
 	echo "$want" >"$B/ablation-key"
 fi
-worktree "$B/src-base" base
+ensure_worktree "$B/src-base" base
 
-# kernel NAME SRC BUILD FRAGMENT...: build bzImage of SRC in
-# build/kbuild-BUILD with the fragments, copied to build/bench/NAME.bzImage;
-# skipped when the source tree and the fragments did not change.
-kernel() {
-	local name=$1 src=$2 obj=$3 key
-	shift 3
-	key=$(git -C "$src" rev-parse "HEAD^{tree}")-$(cat "$@" | sha256sum | cut -c1-16)
-	if [ -f "$B/$name.bzImage" ] && [ "$(cat "$B/$name.key" 2>/dev/null)" = "$key" ]; then
-		echo "    $name: built before (same tree and config)"
-		return
-	fi
-	KSRC=$src "$TOP/scripts/build.sh" "$obj" "$@"
-	cp "$BUILD/kbuild-$obj/arch/x86/boot/bzImage" "$B/$name.bzImage"
-	echo "$key" >"$B/$name.key"
-}
-
-kernel base "$B/src-base" bench-base "${frags[@]}"
+bench_kernel base "$B/src-base" bench-base "${frags[@]}"
 for v in "${variants[@]}"; do
 	name=$v
 	[ "$v" = rwsem ] && name=series
-	kernel "$name" "$abl" bench-ablation "${frags[@]}" "$TOP/config/bench-$v.config"
+	bench_kernel "$name" "$abl" bench-ablation "${frags[@]}" "$TOP/config/bench-$v.config"
 done
 
 step "bench: guest program and initramfs"
