@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turn make bench's guest logs into the table of ratios (markdown).
 
-usage: bench-report.py --rounds N LOGDIR
+usage: bench-report.py [--plain] --rounds N LOGDIR
 
 LOGDIR holds roundR-KERNEL.log for R in 1..N and each kernel (base, series,
 mutex, percpu_rwsem, none); each log has "bench METRIC VALUE" lines between
@@ -11,7 +11,9 @@ one log, as the update throughput is, counts as the median of its values).
 Ratios are computed per round (KERNEL/base in the same round, booted one
 after the other), and the table shows their median over the rounds and, in
 brackets, their minimum and maximum: the spread. Absolute values are the
-median over rounds. Any kernel splat in a log fails the report.
+median over rounds. Any kernel splat in a log fails the report. With
+--plain the tables are aligned plain text (for a cover letter) instead of
+markdown.
 """
 import argparse
 import os
@@ -63,6 +65,7 @@ def ratio_cell(rs):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, required=True)
+    ap.add_argument("--plain", action="store_true")
     ap.add_argument("logdir")
     a = ap.parse_args()
     data = {k: [] for k in KERNELS}
@@ -120,7 +123,29 @@ def main():
     out.append("Targets:")
     for name, met in checks:
         out.append(f"- {'met' if met else 'MISSED'}: {name}")
-    print("\n".join(out))
+    print("\n".join(plain(out) if a.plain else out))
+
+
+def plain(lines):
+    """The markdown tables in lines as aligned plain text."""
+    res, table = [], []
+
+    def flush():
+        if table:
+            rows = [[c.strip() for c in l.strip("|").split("|")] for l in table
+                    if not set(l) <= set("|-")]
+            w = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+            for r in rows:
+                res.append("  ".join(c.ljust(w[i]) for i, c in enumerate(r)).rstrip())
+            table.clear()
+    for l in lines:
+        if l.startswith("|"):
+            table.append(l)
+        else:
+            flush()
+            res.append(l)
+    flush()
+    return res
 
 
 if __name__ == "__main__":
