@@ -21,8 +21,12 @@ for p in $(series_patches); do
 	name=checkpatch/$(basename "$p")
 	for f in $(sed -n 's|^+++ b/\(.*\)|\1|p' "$p" | sort -u); do
 		grep -q "^--- /dev/null" < <(grep -B1 -F "+++ b/$f" "$p") || continue
-		(cd "$KSRC" && ./scripts/get_maintainer.pl --no-git --nogit-fallback -f "$f" 2>/dev/null) |
-			grep -Eq '\((maintainer|supporter):' || out+=$'\n'"ERROR: no maintainer for new file $f"
+		# The whole answer first: grep -q would stop reading at the first
+		# match, and get_maintainer.pl, killed by SIGPIPE, would fail the
+		# pipeline (pipefail).
+		maint=$(cd "$KSRC" && ./scripts/get_maintainer.pl --no-git --nogit-fallback -f "$f" 2>/dev/null)
+		grep -Eq '\((maintainer|supporter):' <<<"$maint" ||
+			out+=$'\n'"ERROR: no maintainer for new file $f"
 	done
 	if grep -q '^total: 0 errors, 0 warnings, 0 checks' <<<"$out" &&
 		! grep -q '^ERROR: no maintainer' <<<"$out"; then

@@ -11,7 +11,7 @@ APT_PKGS=(clang-19 lld-19 llvm-19 libclang-19-dev qemu-system-x86 bc flex bison
 
 missing=()
 for p in "${APT_PKGS[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+	[[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == *"install ok installed"* ]] ||
 		missing+=("$p")
 done
 if ((${#missing[@]})); then
@@ -38,7 +38,7 @@ if ! command -v clippy-driver >/dev/null 2>&1; then
 	run_logged rustup-clippy rustup component add clippy
 fi
 
-if ! bindgen --version 2>/dev/null | grep -q '0\.69\.5'; then
+if [[ $(bindgen --version 2>/dev/null) != *0.69.5* ]]; then
 	step "cargo install bindgen-cli 0.69.5"
 	run_logged bindgen cargo install --locked bindgen-cli --version 0.69.5
 fi

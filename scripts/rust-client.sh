@@ -20,7 +20,9 @@ run_logged rust-client cargo build --release --locked --target "$TARGET" \
 	--target-dir "$TDIR"
 bin=$TDIR/$TARGET/release/rust_freeze_client
 # The guest has no dynamic loader nor shared libraries.
-if readelf -lW "$bin" | grep -q INTERP || readelf -dW "$bin" | grep -q NEEDED; then
+# (readelf's whole output first: with pipefail, grep -q stopping early would
+# make readelf die of SIGPIPE and the check fail the wrong way)
+if grep -q INTERP <<<"$(readelf -lW "$bin")" || grep -q NEEDED <<<"$(readelf -dW "$bin")"; then
 	die "$bin is not statically linked"
 fi
 # Copied only when it changed, so that its time stamp says when it did.
