@@ -1,6 +1,6 @@
 #!/bin/sh
-# Run by /init with freeze.mode=soak (make soak): the series' racing-writer
-# selftests with freeze.trials=N trials (default 100000), then a record of
+# Run by /init with freeze.mode=soak (make soak): the series' selftest with
+# freeze.trials=N racing-writer trials (default 100000), then a record of
 # freeze latency under load, both as TAP between the markers that
 # scripts/evaluate.py reads.
 trials=$(sed -n 's/.*freeze\.trials=\([0-9]*\).*/\1/p' /proc/cmdline)
@@ -10,7 +10,7 @@ echo "<<<test soak_test_map_freeze>>>"
 t0=$(date +%s)
 MAP_FREEZE_TRIALS=$trials /guest/tests/test_map_freeze </dev/null 2>&1
 rc=$?
-echo "# $trials trials per racing test, $(($(date +%s) - t0)) s"
+echo "# racing_writers with $trials trials, $(($(date +%s) - t0)) s"
 echo "<<<end soak_test_map_freeze rc=$rc>>>"
 
 # Freeze under load, many times: every first try must succeed, no write may

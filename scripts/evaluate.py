@@ -113,7 +113,8 @@ def evaluate(label, log, expect, ksrc, want_kunit, debug=False):
         # final scan (guest/init) must have reported nothing.
         for what, banner in (("kasan", "KernelAddressSanitizer initialized"),
                              ("kmemleak", "Kernel memory leak detector initialized")):
-            add(banner in text, f"{what}_enabled", f"no {banner!r} in the log")
+            add(banner in text, f"{what}_enabled",
+                "" if banner in text else f"no {banner!r} in the log")
         m = re.search(r"<<<kmemleak>>>\n(.*?)<<<end kmemleak>>>", text, re.S)
         leaks = m.group(1).strip() if m else None
         add(m is not None and not leaks, "kmemleak_clean",
