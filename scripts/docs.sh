@@ -7,7 +7,7 @@
 #    bpf_devel_QA.rst warns about one; that is not ours.)
 #  - kernel-doc -Wall on every C file and header the series changes: no
 #    warning that the base version of the file does not already have.
-# usage: docs.sh RESULTS
+# usage: docs.sh RESULTS  (exits non-zero when a gate fails)
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -15,7 +15,11 @@ results=$1
 obj=$BUILD/kbuild-docs
 
 # result STATUS NAME DETAIL
-result() { add_result "$results" "$1" "docs/$2" "$3"; }
+fail=0
+result() {
+	add_result "$results" "$1" "docs/$2" "$3"
+	[ "$1" = PASS ] || fail=1
+}
 
 mapfile -t changed < <(git -C "$KSRC" diff --name-only --diff-filter=AM base HEAD)
 
@@ -63,3 +67,4 @@ if ((${#new[@]})); then
 else
 	result PASS kernel-doc "$n files, no new warning"
 fi
+exit $fail
