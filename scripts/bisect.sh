@@ -21,11 +21,7 @@ wt=$BUILD/bisect-src
 stamps=$BUILD/bisect-stamps
 mkdir -p "$stamps"
 
-if ! git -C "$wt" rev-parse --git-dir >/dev/null 2>&1; then
-	rm -rf "$wt"
-	git -C "$KSRC" worktree prune
-	git -C "$KSRC" worktree add -q --detach "$wt" base || die "cannot create $wt"
-fi
+ensure_worktree "$wt" base
 
 mapfile -t commits < <(git -C "$KSRC" rev-list --reverse base..series)
 ((${#commits[@]})) || die "no series commits in ${KSRC#"$TOP"/} (make tree)"
