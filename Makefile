@@ -3,12 +3,12 @@
 
 SHELL := /bin/bash
 BUILD := build
-RESULTS := $(BUILD)/results.tsv
 GUEST_TESTS := test_map_freeze bpftool_freeze test_rodata rust_freeze_client \
 	upstream_test_progs freeze_fuzz freeze_teardown
+export GUEST_TESTS
 
 .PHONY: all deps tree kernel kernel-norust guest run check export checkpatch \
-	bisect docs bench check-base check-debug soak clean
+	bisect docs bench check-base check-debug soak clean quick
 
 all: check
 
@@ -34,26 +34,14 @@ run: kernel guest
 	@grep -q '^<<<end demo rc=0>>>$$' $(BUILD)/logs/guest-run.log || \
 		{ echo "error: the demo failed, see $(BUILD)/logs/guest-run.log" >&2; exit 1; }
 
-# Every test, on the Rust kernel and on the CONFIG_RUST=n one; the last line
-# is "N passed, N failed".
-check: kernel kernel-norust guest
-	@rm -f $(RESULTS)
-	@scripts/checkpatch.sh $(RESULTS) >$(BUILD)/logs/checkpatch.log 2>&1 || \
-		cat $(BUILD)/logs/checkpatch.log
-	@python3 scripts/commitmsg.py $(RESULTS) $$(ls patches/[0-9]*.patch | grep -v /0000-) || true
-	@scripts/rust-gates.sh $(RESULTS)
-	@scripts/docs.sh $(RESULTS) || true
-	@scripts/bisect.sh $(RESULTS) || true
-	@scripts/check-base.sh $(RESULTS) || true
-	@scripts/handler.sh rust rust $(RESULTS)
-	@scripts/handler.sh norust c $(RESULTS)
-	@scripts/boot.sh check $(BUILD)/logs/guest-check-rust.log rust || true
-	@python3 scripts/evaluate.py --results $(RESULTS) --ksrc $(BUILD)/linux \
-		$(addprefix --expect ,$(GUEST_TESTS)) rust $(BUILD)/logs/guest-check-rust.log
-	@scripts/boot.sh check $(BUILD)/logs/guest-check-norust.log norust || true
-	@python3 scripts/evaluate.py --results $(RESULTS) --ksrc $(BUILD)/linux --no-kunit \
-		$(addprefix --expect ,$(GUEST_TESTS)) norust $(BUILD)/logs/guest-check-norust.log
-	@python3 scripts/evaluate.py --results $(RESULTS) --summary
+# Every gate, each announced with the time elapsed, then the per-gate time
+# table; the last line is "N passed, N failed" (scripts/check.sh).
+check:
+	@scripts/check.sh full
+
+# The inner loop: the Rust kernel and the guest tests on it, nothing else.
+quick:
+	@scripts/check.sh quick
 
 # Base vs. the series vs. the lock ablation, booted alternately; prints the
 # table of ratios (build/bench/report.md). BENCH_ROUNDS=N to change rounds.

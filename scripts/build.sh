@@ -14,14 +14,13 @@ frags=("$@")
 ((${#frags[@]})) || frags=("$TOP/config/test.config")
 obj=$BUILD/kbuild-$name
 mkdir -p "$obj"
-kmake() { make -C "$KSRC" O="$obj" LLVM=1 -j"$(nproc)" "$@"; }
 
 want=$(cat "${frags[@]}" | sha256sum | cut -d' ' -f1)
 if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.fragments-hash" 2>/dev/null)" != "$want" ]; then
 	step "configuring $name: tinyconfig + ${frags[*]#"$TOP"/}"
-	run_logged "config-$name" kmake tinyconfig
+	run_logged "config-$name" kmake O="$obj" tinyconfig
 	run_logged "merge-$name" "$KSRC/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${frags[@]}"
-	run_logged "olddefconfig-$name" kmake olddefconfig
+	run_logged "olddefconfig-$name" kmake O="$obj" olddefconfig
 	# Every option the fragments ask for (the last fragment that names an
 	# option wins, as in merge_config.sh) must have survived olddefconfig.
 	bad=0
@@ -45,5 +44,5 @@ fi
 
 step "building bzImage ($name)"
 # shellcheck disable=SC2086 # KMAKE_ARGS is a list of make arguments
-run_logged "kbuild-$name" kmake ${KMAKE_ARGS:-} bzImage
+run_logged "kbuild-$name" kmake O="$obj" ${KMAKE_ARGS:-} bzImage
 ok "kernel $name: ${obj#"$TOP"/}/arch/x86/boot/bzImage"

@@ -17,17 +17,17 @@ LIBS=("$U/libbpf/libbpf.a" -lelf -lz -lzstd -lpthread)
 SELFTESTS=(tools/testing/selftests/bpf/test_map_freeze.c)
 
 step "building guest userspace (libbpf, bpftool, selftests, demo, rodata test)"
-run_logged libbpf make -C "$KSRC/tools/lib/bpf" OUTPUT="$U/libbpf/" CC=clang \
+run_logged libbpf make -C "$KSRC/tools/lib/bpf" OUTPUT="$U/libbpf/" CC="$CC_CACHED" \
 	-j"$(nproc)" "$U/libbpf/libbpf.a"
 run_logged libbpf-headers make -C "$KSRC/tools/lib/bpf" OUTPUT="$U/libbpf/" \
-	CC=clang DESTDIR="$U/libbpf/root" prefix= install_headers
+	CC="$CC_CACHED" DESTDIR="$U/libbpf/root" prefix= install_headers
 
 # bpftool, static, from the tree; make rebuilds only what changed. No JIT
 # disassembler (LLVM, libbfd), no libcap (we run as root), and no
 # skeletons of its own (pid_iter, profiler): those would be built against
 # the host's /sys/kernel/btf/vmlinux and the guest kernel has no BTF.
 run_logged bpftool make -C "$KSRC/tools/bpf/bpftool" OUTPUT="$U/bpftool/" \
-	CC=clang EXTRA_LDFLAGS=-static feature-llvm=0 feature-libbfd=0 \
+	CC="$CC_CACHED" EXTRA_LDFLAGS=-static feature-llvm=0 feature-libbfd=0 \
 	feature-libbfd-liberty=0 feature-libbfd-liberty-z=0 feature-libcap=0 \
 	feature-clang-bpf-co-re=0 -j"$(nproc)"
 BPFTOOL=$U/bpftool/bpftool

@@ -10,6 +10,26 @@ mkdir -p "$LOGS"
 export PATH="/usr/lib/llvm-19/bin:$HOME/.cargo/bin:$PATH"
 export LIBCLANG_PATH=/usr/lib/llvm-19/lib
 
+# Compiler cache (Debian's ccache) for every C compile of the harness: kernel
+# and host tools through kmake, libbpf and bpftool through CC. It lives
+# outside the clone, so a fresh clone on this machine reuses it; it caches
+# compiler output by content (a hit is the same compile), never a verdict.
+# base_dir=/ rewrites absolute paths relative to the working directory, so
+# that build/kbuild-X compiling ../linux/foo.c hits whatever folder the clone
+# is in and whichever worktree the source comes from. rustc is not cached.
+export CCACHE_DIR=${CCACHE_DIR:-/var/cache/bpf-freeze/ccache}
+export CCACHE_BASEDIR=/ CCACHE_NOHASHDIR=1 CCACHE_COMPILERCHECK=content
+export CCACHE_SLOPPINESS=include_file_mtime,include_file_ctime,time_macros
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-25G}
+CC_CACHED="ccache clang"
+
+# kmake ARG...: make in the kernel tree $KSRC with clang 19 (LLVM=1) through
+# the cache. Every kernel make of the harness goes through here: Kbuild
+# records each object's command line, so another CC would rebuild it all.
+kmake() {
+	make -C "$KSRC" LLVM=1 CC="$CC_CACHED" HOSTCC="$CC_CACHED" -j"$(nproc)" "$@"
+}
+
 _t0=$(date +%s)
 step() { printf '==> %s\n' "$*"; }
 ok() { printf '==> %s (%ss)\n' "$*" "$(($(date +%s) - _t0))"; }

@@ -24,7 +24,7 @@ else
 	result FAIL rustfmt "see ${LOGS#"$TOP"/}/rustfmt.log"
 fi
 
-if make -C "$KSRC" O="$obj" LLVM=1 -j"$(nproc)" rustdoc >"$LOGS/rustdoc.log" 2>&1 &&
+if kmake O="$obj" rustdoc >"$LOGS/rustdoc.log" 2>&1 &&
 	! grep -Eq '^(warning|error)' "$LOGS/rustdoc.log"; then
 	result PASS rustdoc ""
 else

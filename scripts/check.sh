@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# make check (and make quick): every gate in order, each announced with the
+# time elapsed so far, its own time recorded; at the end the per-gate time
+# table, the failures and the closing line "N passed, N failed".
+# usage: check.sh full|quick
+#   full   every gate (what CI runs)
+#   quick  the inner loop: the Rust kernel, the guest userspace and the
+#          guest tests on that kernel only
+# A gate that cannot produce what later gates need (the tree, a kernel, the
+# initramfs) stops the run; every other gate records its results and the run
+# goes on.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+tier=${1:-full}
+RESULTS=$BUILD/results.tsv
+TIMES=$BUILD/gate-times.tsv
+# The guest tests that must run (the Makefile's GUEST_TESTS)
+expect=()
+for t in ${GUEST_TESTS:?run through make}; do
+	expect+=(--expect "$t")
+done
+rm -f "$RESULTS" "$TIMES"
+start=$(date +%s)
+
+table() {
+	printf '\nGate times (%s tier):\n' "$tier"
+	awk -F'\t' '{ printf "  %-18s %6ss  %s\n", $1, $2, $3 }' "$TIMES"
+	printf '  %-18s %6ss\n' total "$(($(date +%s) - start))"
+}
+
+# gate NAME required|optional CMD...: run one gate, timed
+gate() {
+	local name=$1 kind=$2 t rc=0
+	shift 2
+	t=$(date +%s)
+	printf '\n=== gate %s (at %ss)\n' "$name" "$((t - start))"
+	"$@" || rc=$?
+	printf '%s\t%s\t%s\n' "$name" "$(($(date +%s) - t))" "$([ $rc = 0 ] || echo "exit $rc")" >>"$TIMES"
+	if ((rc)) && [ "$kind" = required ]; then
+		add_result "$RESULTS" FAIL "gate/$name" "exit $rc: later gates need it"
+		table
+		python3 "$TOP/scripts/evaluate.py" --results "$RESULTS" --summary
+		exit 1
+	fi
+	return 0
+}
+
+# quiet LOG CMD...: CMD's output goes to $LOGS/LOG.log, printed only on failure
+quiet() {
+	local log=$LOGS/$1.log
+	shift
+	"$@" >"$log" 2>&1 || { cat "$log"; return 1; }
+}
+
+guest_tests() {
+	local name=$1 opts=()
+	[ "$name" = norust ] && opts=(--no-kunit)
+	"$TOP/scripts/boot.sh" check "$LOGS/guest-check-$name.log" "$name" || true
+	python3 "$TOP/scripts/evaluate.py" --results "$RESULTS" --ksrc "$KSRC" "${opts[@]}" \
+		"${expect[@]}" "$name" "$LOGS/guest-check-$name.log"
+}
+
+gate deps required "$TOP/scripts/deps.sh"
+gate tree required "$TOP/scripts/tree.sh"
+gate kernel-rust required "$TOP/scripts/build.sh" rust
+if [ "$tier" = full ]; then
+	gate kernel-norust required "$TOP/scripts/build.sh" norust \
+		"$TOP/config/test.config" "$TOP/config/norust.config"
+fi
+gate guest-userspace required "$TOP/scripts/guest.sh"
+if [ "$tier" = full ]; then
+	gate checkpatch optional quiet checkpatch "$TOP/scripts/checkpatch.sh" "$RESULTS"
+	gate commitmsg optional python3 "$TOP/scripts/commitmsg.py" "$RESULTS" \
+		$(series_patches)
+	gate rust-style optional "$TOP/scripts/rust-gates.sh" "$RESULTS"
+	gate docs optional "$TOP/scripts/docs.sh" "$RESULTS"
+	gate bisect optional "$TOP/scripts/bisect.sh" "$RESULTS"
+	gate check-base optional "$TOP/scripts/check-base.sh" "$RESULTS"
+fi
+gate handler-rust optional "$TOP/scripts/handler.sh" rust rust "$RESULTS"
+gate guest-rust optional guest_tests rust
+if [ "$tier" = full ]; then
+	gate handler-norust optional "$TOP/scripts/handler.sh" norust c "$RESULTS"
+	gate guest-norust optional guest_tests norust
+fi
+table
+exec python3 "$TOP/scripts/evaluate.py" --results "$RESULTS" --summary
