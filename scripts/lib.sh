@@ -11,7 +11,8 @@ export PATH="/usr/lib/llvm-19/bin:$HOME/.cargo/bin:$PATH"
 export LIBCLANG_PATH=/usr/lib/llvm-19/lib
 
 # Compiler cache (Debian's ccache) for every C compile of the harness: kernel
-# and host tools through kmake, libbpf and bpftool through CC. It lives
+# through kmake (host tools are not: HOSTCC is also the linker of the host
+# Rust programs, one word), libbpf and bpftool through CC. It lives
 # outside the clone, so a fresh clone on this machine reuses it; it caches
 # compiler output by content (a hit is the same compile), never a verdict.
 # base_dir=/ rewrites absolute paths relative to the working directory, so
@@ -27,7 +28,7 @@ CC_CACHED="ccache clang"
 # the cache. Every kernel make of the harness goes through here: Kbuild
 # records each object's command line, so another CC would rebuild it all.
 kmake() {
-	make -C "$KSRC" LLVM=1 CC="$CC_CACHED" HOSTCC="$CC_CACHED" -j"$(nproc)" "$@"
+	make -C "$KSRC" LLVM=1 CC="$CC_CACHED" -j"$(nproc)" "$@"
 }
 
 _t0=$(date +%s)
