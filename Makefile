@@ -4,11 +4,11 @@
 SHELL := /bin/bash
 BUILD := build
 GUEST_TESTS := test_map_freeze bpftool_freeze test_rodata rust_freeze_client \
-	upstream_test_progs freeze_fuzz freeze_teardown
+	upstream_test_progs freeze_fuzz freeze_teardown freeze_sockmap
 export GUEST_TESTS
 
 .PHONY: all deps tree kernel kernel-norust guest run check export checkpatch \
-	bisect docs bench check-base check-debug soak clean quick
+	bisect docs bench check-base check-debug soak clean quick model
 
 all: check
 
@@ -88,6 +88,11 @@ checkpatch: tree
 # patch also with CONFIG_RUST=n); make check runs it too.
 bisect: tree
 	@scripts/bisect.sh
+
+# Model-check the freeze protocol (model/, rumur), with its negative
+# controls; make check runs it.
+model:
+	@scripts/model.sh
 
 # Sphinx (Documentation/bpf) and kernel-doc on the series; make check runs it.
 docs: tree

@@ -75,6 +75,7 @@ if [ "$tier" = full ]; then
 		$(series_patches)
 	gate rust-style optional "$TOP/scripts/rust-gates.sh" "$RESULTS"
 	gate docs optional "$TOP/scripts/docs.sh" "$RESULTS"
+	gate model optional "$TOP/scripts/model.sh" "$RESULTS"
 	gate bisect optional "$TOP/scripts/bisect.sh" "$RESULTS"
 	gate check-base optional "$TOP/scripts/check-base.sh" "$RESULTS"
 fi

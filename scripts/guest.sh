@@ -92,8 +92,9 @@ for src in "${SELFTESTS[@]}"; do
 done
 cc_static "$U/bin/freeze_demo" "$TOP/guest/freeze_demo.c"
 cp "$U/bin/freeze_demo" "$root/guest/"
-# Stress tests: the BPF_MAP_FREEZE attr fuzzer and the teardown races.
-for t in freeze_fuzz freeze_teardown; do
+# Stress tests: the BPF_MAP_FREEZE attr fuzzer, the teardown races, and a
+# sockmap writer that sleeps inside the count of writers in flight.
+for t in freeze_fuzz freeze_teardown freeze_sockmap; do
 	cc_static "$U/bin/$t" "$TOP/guest/stress/$t.c" "$TOP/guest/stress/stress.h"
 	cp "$U/bin/$t" "$root/guest/tests/"
 done
