@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
-# make bench: what the freeze lock costs, against the unpatched base, in one
-# run. Builds (or reuses) these kernels, all with config/test.config +
+# make bench: what the freeze protocol costs, against the unpatched base, in
+# one run. Builds (or reuses) these kernels, all with config/test.config +
 # config/bench.config:
 #   base          the unpatched linux-source-6.12 tree (tag "base")
 #   series        the series, through bench/ablation.patch with its default
-#                 choice, CONFIG_BPF_FREEZE_BENCH_RWSEM, which compiles the
-#                 series' code unchanged (the patch only adds #if branches)
-#   mutex, percpu_rwsem, none
-#                 the same tree with the other choices of the ablation patch
-#                 (none: no freeze bookkeeping on the write path; unsafe)
-# boots each under QEMU TCG with 2 vCPUs and runs bench/guest/map_bench,
+#                 choice, CONFIG_BPF_FREEZE_BENCH_COUNTER, which compiles the
+#                 series' code unchanged (the patch only adds #if branches):
+#                 the count of writers in flight, with the Rust handler
+#   series_c      the same with config/norust.config: the C handler of
+#                 BPF_MAP_FREEZE on the same protocol, so that series/series_c
+#                 is the Rust handler's cost on its own
+#   rwsem         the previous version of the series: a per-map rw_semaphore,
+#                 writers shared, freeze exclusive
+#   mutex, percpu_rwsem
+#                 the same lock as a mutex (writers serialize) or a
+#                 percpu_rw_semaphore (freeze waits for a grace period)
+#   none          no freeze bookkeeping on the write path at all, only the
+#                 frozen check (unsafe: freeze waits for no writer); the limit
+# The last four are the other choices of the ablation patch (Rust handler).
+# Boots each under QEMU TCG with 2 vCPUs and runs bench/guest/map_bench,
 # round after round, alternating the kernels (ABBA order: every other round
 # runs them backwards, so linear drift cancels), then prints the table of
 # bench/guest results (scripts/bench-report.py) and writes it to
@@ -22,7 +31,7 @@ B=$BUILD/bench
 rounds=${BENCH_ROUNDS:-5}
 mkdir -p "$B/logs"
 frags=("$TOP/config/test.config" "$TOP/config/bench.config")
-variants=(rwsem mutex percpu_rwsem none)
+variants=(counter rwsem mutex percpu_rwsem none)
 
 # The ablation tree: the series plus bench/ablation.patch. The commit is made
 # without a checkout (the patch applied to a scratch index), so that moving the
@@ -49,9 +58,13 @@ ensure_worktree "$B/src-base" base
 bench_kernel base "$B/src-base" bench-base "${frags[@]}"
 for v in "${variants[@]}"; do
 	name=$v
-	[ "$v" = rwsem ] && name=series
+	[ "$v" = counter ] && name=series
 	bench_kernel "$name" "$abl" bench-ablation "${frags[@]}" "$TOP/config/bench-$v.config"
 done
+# series_c has an object tree of its own: switching CONFIG_RUST off and on in
+# bench-ablation would rebuild the Rust crates whenever the kernels are.
+bench_kernel series_c "$abl" bench-ablation-norust "${frags[@]}" \
+	"$TOP/config/bench-counter.config" "$TOP/config/norust.config"
 
 step "bench: guest program and initramfs"
 U=$B/user
@@ -66,7 +79,7 @@ cp "$TOP/guest/init" "$root/init"
 cp "$TOP/bench/guest/bench.sh" "$U/map_bench" "$root/guest/"
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$B/initramfs.cpio"
 
-kernels=(base series mutex percpu_rwsem none)
+kernels=(base series series_c rwsem mutex percpu_rwsem none)
 rm -f "$B"/logs/*.log
 for ((r = 1; r <= rounds; r++)); do
 	order=("${kernels[@]}")
