@@ -9,9 +9,11 @@
 #
 # The builds run in a git worktree of build/linux (build/bisect-src) with
 # their own object trees (build/kbuild-bisect-*), moving from one prefix to
-# the next so that each step rebuilds only what the commit changed. A
-# passing (tree, config) pair is remembered in build/bisect-stamps, so a
-# second run only builds what changed.
+# the next so that each step rebuilds only what the commit changed. Every
+# prefix is built on every run (the compiler cache makes the C side of a
+# rebuild cheap); no verdict is reused. build/bisect-stamps keeps the base's
+# warnings of the last run and the (tree, config) pairs that passed, for
+# the record.
 # usage: bisect.sh [RESULTS]  (appends one result per build to RESULTS)
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -50,10 +52,6 @@ build_at() {
 	key=$name-$tree-$(cat "$@" | sha256sum | cut -c1-16)
 	local label
 	label="bisect/$nn-$name/$(git -C "$KSRC" log -1 --format=%f "$commit" | cut -c1-52)"
-	if [ -f "$stamps/$key" ]; then
-		result PASS "$label" "built before (same tree and config)"
-		return
-	fi
 	git -C "$wt" checkout -q --detach "$commit" || die "checkout of $commit in $wt failed"
 	# The base is built from scratch, so that its warnings are all there.
 	((n)) || rm -rf "$BUILD/kbuild-bisect-$name"

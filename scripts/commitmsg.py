@@ -12,7 +12,8 @@ A message passes when:
     "Adds", "Added", "Adding");
   - the body is there, says why in its first paragraph (before any "This
     patch"/"This commit" phrasing, which the guide asks to avoid anywhere),
-    and keeps its lines within 75 columns (URLs and quoted logs aside);
+    and keeps its lines within 75 columns (URLs, quoted logs and tags
+    such as Fixes: aside);
   - it ends with a Signed-off-by: of the patch's author.
 """
 import email
@@ -53,7 +54,8 @@ def check(path):
     for l in text:
         if re.search(r"\b[Tt]his (patch|commit)\b", l):
             problems.append(f"'this patch' phrasing: {l.strip()!r}")
-        if len(l) > 75 and not re.search(r"https?://|^\s|^\S+\.\w+:\d+", l):
+        # tags are never wrapped (Documentation/process/submitting-patches.rst)
+        if len(l) > 75 and not re.search(r"https?://|^\s|^\S+\.\w+:\d+|^(Fixes|Link|Closes): ", l):
             problems.append(f"body line over 75 columns: {l[:40]!r}...")
     author = str(msg["From"])
     if not sob:
