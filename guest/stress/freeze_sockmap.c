@@ -136,34 +136,6 @@ static __printf(2, 3) void fail_at(int line, const char *fmt, ...)
 	___ok;								\
 })
 
-/* ------------------------------------------------------------- watchdog */
-
-static char watchdog_msg[200];
-static size_t watchdog_len;
-static volatile pid_t child_pid;	/* killed by the watchdog */
-
-static void on_alarm(int sig)
-{
-	ssize_t ret;
-
-	(void)sig;
-	if (child_pid > 0)
-		kill(child_pid, SIGKILL);
-	ret = write(STDOUT_FILENO, watchdog_msg, watchdog_len);
-	(void)ret;
-	/* exit kills R (parked in a fault): W and a waiting freeze follow */
-	_exit(1);
-}
-
-static void watchdog_arm(unsigned int nr, const char *name)
-{
-	watchdog_len = snprintf(watchdog_msg, sizeof(watchdog_msg),
-				"# watchdog: %s still running after %d s\n"
-				"not ok %u %s\n", name, WATCHDOG_S, nr, name);
-	fflush(stdout);
-	alarm(WATCHDOG_S);
-}
-
 /* ------------------------------------------------------------- bpf, proc */
 
 /* key 4 bytes, value 4 (a u32 fd) or 8 (a u64 fd); an fd or -1 and errno */
@@ -996,7 +968,7 @@ static void test_killed_freezer(void)
 			_exit(100);
 		_exit(map_freeze(g->smap));	/* 0 or the errno */
 	}
-	child_pid = pid;
+	watchdog()->child = pid;
 	close_fd(&pfd_[1]);
 
 	/* the child is about to freeze; then it waits for W, in state D */
@@ -1009,7 +981,7 @@ static void test_killed_freezer(void)
 		r = waitpid(pid, &status, WNOHANG);
 		if (r == pid) {
 			pid = 0;
-			child_pid = 0;
+			watchdog()->child = 0;
 			FAIL("the child's freeze returned %s with W in flight, expected it to wait%s",
 			     WIFEXITED(status) ?
 			     ename(WEXITSTATUS(status)) : "(killed)",
@@ -1031,7 +1003,7 @@ static void test_killed_freezer(void)
 	r = waitpid(pid, &status, WNOHANG);
 	if (!CHECK(r == 0, "the child's freeze returned (%s) while W was blocked",
 		   WIFEXITED(status) ? ename(WEXITSTATUS(status)) : "killed")) {
-		pid = child_pid = 0;
+		pid = watchdog()->child = 0;
 		goto out;
 	}
 	s = proc_state(pid);
@@ -1052,7 +1024,7 @@ static void test_killed_freezer(void)
 	if (!CHECK(r == pid, "the child still alive %.0f ms after SIGKILL: the freeze wait is not killable",
 		   WAIT_MS))
 		goto out;
-	pid = child_pid = 0;
+	pid = watchdog()->child = 0;
 	if (!CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
 		   "the child ended with status %#x, expected death by SIGKILL",
 		   status))
@@ -1106,7 +1078,7 @@ out:
 		while (!waitpid(pid, &status, WNOHANG) &&
 		       now_ms() - t0 < WAIT_MS)
 			pause_us(1000);
-		child_pid = 0;
+		watchdog()->child = 0;
 	}
 	close_fd(&pfd_[0]);
 	close_fd(&pfd_[1]);
@@ -1120,7 +1092,7 @@ static void run(unsigned int nr, const char *name, void (*fn)(void))
 
 	cur_test = name;
 	failed = false;
-	watchdog_arm(nr, name);
+	watchdog_arm(nr, name, WATCHDOG_S);
 	fn();
 	alarm(0);
 	ksft_print_msg("%s: %.2f s\n", name, (now_ms() - t0) / 1e3);
@@ -1132,7 +1104,6 @@ int main(void)
 	ksft_print_header();
 	ksft_set_plan(3);
 	page = sysconf(_SC_PAGESIZE);
-	signal(SIGALRM, on_alarm);
 	signal(SIGPIPE, SIG_IGN);
 
 	run(1, "lockdep_mmap_recv_sockmap", test_lockdep);

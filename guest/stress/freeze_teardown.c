@@ -89,29 +89,6 @@ static __printf(1, 2) void violation(const char *fmt, ...)
 	va_end(ap);
 }
 
-static char watchdog_msg[160];
-static size_t watchdog_len;
-
-static void on_alarm(int sig)
-{
-	ssize_t ret;
-
-	(void)sig;
-	ret = write(STDOUT_FILENO, watchdog_msg, watchdog_len);
-	(void)ret;
-	_exit(1);
-}
-
-static void watchdog_arm(unsigned int test_nr, const char *name)
-{
-	watchdog_len = snprintf(watchdog_msg, sizeof(watchdog_msg),
-				"# watchdog: %s still running after %d s\n"
-				"not ok %u %s\n", name, WATCHDOG_S, test_nr,
-				name);
-	fflush(stdout);
-	alarm(WATCHDOG_S);
-}
-
 static unsigned int iters(unsigned int def)
 {
 	return iters_override ? iters_override : def;
@@ -875,7 +852,7 @@ static void run(unsigned int nr, const char *name, bool (*fn)(void))
 	double t0 = now_ms();
 	bool ok;
 
-	watchdog_arm(nr, name);
+	watchdog_arm(nr, name, WATCHDOG_S);
 	atomic_store(&reported, 0);
 	ok = fn();
 	alarm(0);
@@ -903,7 +880,6 @@ int main(void)
 		if (errno || *end || !iters_override)
 			ksft_exit_fail_msg("bad TEARDOWN_ITERS '%s'\n", s);
 	}
-	signal(SIGALRM, on_alarm);
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	ksft_print_msg("cpus=%ld mode=%s iters=%s bpffs=%s\n", cpus,
 		       upstream ? "upstream (FREEZE_UPSTREAM=1: freezer EBUSY accepted in tests 1 and 3)" :

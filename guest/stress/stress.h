@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * stress.h - helpers shared by the BPF_MAP_FREEZE stress tests,
- * freeze_fuzz.c and freeze_teardown.c: the raw bpf() syscall and errno
+ * freeze_fuzz.c, freeze_teardown.c and freeze_sockmap.c: the raw bpf() syscall and errno
  * helpers, the xorshift64* PRNG, a capped report printer that threads share
  * under one print lock, a clock and a sleep, and one-command wrappers of
  * BPF_MAP_CREATE, map element updates/lookups/deletes, BPF_MAP_FREEZE and
- * BPF_OBJ_PIN/GET.
+ * BPF_OBJ_PIN/GET, and a per-test watchdog.
  *
  * Each program includes it once, after defining _GNU_SOURCE (for
  * strerrorname_np()); everything here is static, a copy per program.
@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -228,6 +229,54 @@ static inline int obj_get(const char *path, __u32 flags)
 	a.file_flags = flags;
 	fd = sys_bpf(BPF_OBJ_GET, &a, sizeof(a));
 	return fd < 0 ? -errno : fd;
+}
+
+/* -------------------------------------------------------------- watchdog */
+
+/*
+ * watchdog_arm(NR, NAME, SECONDS): if the test is still running SECONDS
+ * later, print "not ok NR NAME" and exit 1, so that a hang fails the test
+ * instead of stalling the guest; a process in watchdog()->child is killed
+ * first. alarm(0) disarms it. The state lives in a function so that
+ * programs that do not use it get no unused static variable.
+ */
+struct watchdog {
+	char msg[200];
+	size_t len;
+	volatile pid_t child;
+};
+
+static inline struct watchdog *watchdog(void)
+{
+	static struct watchdog w;
+
+	return &w;
+}
+
+static inline void watchdog_fire(int sig)
+{
+	struct watchdog *w = watchdog();
+	ssize_t ret;
+
+	(void)sig;
+	if (w->child > 0)
+		kill(w->child, SIGKILL);
+	ret = write(STDOUT_FILENO, w->msg, w->len);
+	(void)ret;
+	_exit(1);
+}
+
+static inline void watchdog_arm(unsigned int nr, const char *name,
+				unsigned int seconds)
+{
+	struct watchdog *w = watchdog();
+
+	w->len = snprintf(w->msg, sizeof(w->msg),
+			  "# watchdog: %s still running after %u s\n"
+			  "not ok %u %s\n", name, seconds, nr, name);
+	fflush(stdout);
+	signal(SIGALRM, watchdog_fire);
+	alarm(seconds);
 }
 
 #endif /* __FREEZE_STRESS_H */
