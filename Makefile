@@ -1,11 +1,21 @@
-# BPF_MAP_FREEZE done right: harness around the patch series in patches/.
+# BPF_MAP_FREEZE done right: harness around the patch series in patches/
+# (patches/mainline on Linux 7.3, patches/6.12 its stable backport).
 # See README.md. Every target installs what it needs (scripts/deps.sh).
 
 SHELL := /bin/bash
-BUILD := build
-GUEST_TESTS := test_map_freeze bpftool_freeze test_rodata rust_freeze_client \
+# mainline (Debian's linux-source-7.3, the product) or 6.12 (the backport)
+SERIES ?= mainline
+export SERIES
+BUILD := build/$(SERIES)
+# The guest tests each series must run: the series' own selftest
+# (prog_tests/map_freeze.c in test_progs on mainline, the standalone
+# test_map_freeze on 6.12), then the harness's.
+COMMON_TESTS := bpftool_freeze test_rodata rust_freeze_client \
 	upstream_test_progs freeze_fuzz freeze_teardown freeze_sockmap
-export GUEST_TESTS
+GUEST_TESTS_mainline := map_freeze $(COMMON_TESTS)
+GUEST_TESTS_6_12 := test_map_freeze $(COMMON_TESTS)
+GUEST_TESTS := $(GUEST_TESTS_$(subst .,_,$(SERIES)))
+export GUEST_TESTS GUEST_TESTS_mainline GUEST_TESTS_6_12
 
 .PHONY: all deps tree kernel kernel-norust guest run check export checkpatch \
 	bisect docs bench check-base check-debug soak clean quick model

@@ -14,6 +14,22 @@ frags=("$@")
 ((${#frags[@]})) || frags=("$TOP/config/test.config")
 obj=$BUILD/kbuild-$name
 mkdir -p "$obj"
+# The series' own options (config/SERIES.config, e.g. the Kconfig symbol of
+# the Rust handler) come right after the first fragment, so that later ones
+# (norust.config) can still turn them off; only those the tree defines, so
+# that the unpatched base and the prefixes of make bisect build too.
+if [ -f "$TOP/config/$SERIES.config" ]; then
+	sfrag=$obj.series.config
+	: >"$sfrag"
+	while IFS= read -r line; do
+		sym=$(sed -n 's/^\(# \)\{0,1\}CONFIG_\([A-Za-z0-9_]*\).*/\2/p' <<<"$line")
+		[ -n "$sym" ] || continue
+		if grep -rqx --include='Kconfig*' "config $sym" "$KSRC"; then
+			echo "$line" >>"$sfrag"
+		fi
+	done <"$TOP/config/$SERIES.config"
+	frags=("${frags[0]}" "$sfrag" "${frags[@]:1}")
+fi
 
 want=$(cat "${frags[@]}" | sha256sum | cut -d' ' -f1)
 if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.fragments-hash" 2>/dev/null)" != "$want" ]; then

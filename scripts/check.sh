@@ -3,9 +3,11 @@
 # time elapsed so far, its own time recorded; at the end the per-gate time
 # table, the failures and the closing line "N passed, N failed".
 # usage: check.sh full|quick
-#   full   every gate (what CI runs)
-#   quick  the inner loop: the Rust kernel, the guest userspace and the
-#          guest tests on that kernel only
+#   full   every gate (what CI runs): the mainline series (patches/mainline)
+#          in full, then its 6.12 backport (patches/6.12): tree, Rust
+#          kernel, guest tests on it, checkpatch and commit messages
+#   quick  the inner loop: the Rust kernel of $SERIES (default mainline),
+#          the guest userspace and the guest tests on that kernel only
 # A gate that cannot produce what later gates need (the tree, a kernel, the
 # initramfs) stops the run; every other gate records its results and the run
 # goes on.
@@ -13,6 +15,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 tier=${1:-full}
+[ "$tier" = quick ] || [ "$SERIES" = mainline ] || die "make check runs both series: leave SERIES unset"
 RESULTS=$BUILD/results.tsv
 TIMES=$BUILD/gate-times.tsv
 # The guest tests that must run (the Makefile's GUEST_TESTS)
@@ -54,11 +57,31 @@ quiet() {
 }
 
 guest_tests() {
-	local name=$1 opts=()
+	local name=$1 opts=() label=$1
 	[ "$name" = norust ] && opts=(--no-kunit)
+	[ "$SERIES" = mainline ] || label=$SERIES-$name
 	"$TOP/scripts/boot.sh" check "$LOGS/guest-check-$name.log" "$name" || true
 	python3 "$TOP/scripts/evaluate.py" --results "$RESULTS" --ksrc "$KSRC" "${opts[@]}" \
-		"${expect[@]}" "$name" "$LOGS/guest-check-$name.log"
+		"${expect[@]}" "$label" "$LOGS/guest-check-$name.log"
+}
+
+commitmsg() {
+	python3 "$TOP/scripts/commitmsg.py" "$RESULTS" $(series_patches)
+}
+
+# stable CMD...: CMD for the 6.12 backport, in a subshell with lib.sh's
+# variables (tree, build folder, logs, bindgen) and the guest tests of 6.12.
+stable() {
+	(
+		export SERIES=6.12
+		unset BUILD KSRC
+		. "$TOP/scripts/lib.sh"
+		expect=()
+		for t in ${GUEST_TESTS_6_12:?run through make}; do
+			expect+=(--expect "$t")
+		done
+		"$@"
+	)
 }
 
 gate deps required "$TOP/scripts/deps.sh"
@@ -71,8 +94,7 @@ fi
 gate guest-userspace required "$TOP/scripts/guest.sh"
 if [ "$tier" = full ]; then
 	gate checkpatch optional quiet checkpatch "$TOP/scripts/checkpatch.sh" "$RESULTS"
-	gate commitmsg optional python3 "$TOP/scripts/commitmsg.py" "$RESULTS" \
-		$(series_patches)
+	gate commitmsg optional commitmsg
 	gate rust-style optional "$TOP/scripts/rust-gates.sh" "$RESULTS"
 	gate docs optional "$TOP/scripts/docs.sh" "$RESULTS"
 	gate model optional "$TOP/scripts/model.sh" "$RESULTS"
@@ -84,6 +106,17 @@ gate guest-rust optional guest_tests rust
 if [ "$tier" = full ]; then
 	gate handler-norust optional "$TOP/scripts/handler.sh" norust c "$RESULTS"
 	gate guest-norust optional guest_tests norust
+	# The stable backport: what a change to either series most likely
+	# breaks in it (applying, building, its guest tests, its patches'
+	# style). Its bisect, check-base and C-handler kernel are separate
+	# targets (SERIES=6.12 make bisect / check-base / kernel-norust).
+	gate 6.12-tree optional stable "$TOP/scripts/tree.sh"
+	gate 6.12-kernel-rust optional stable "$TOP/scripts/build.sh" rust
+	gate 6.12-guest-userspace optional stable "$TOP/scripts/guest.sh"
+	gate 6.12-checkpatch optional stable quiet checkpatch-6.12 "$TOP/scripts/checkpatch.sh" "$RESULTS"
+	gate 6.12-commitmsg optional stable commitmsg
+	gate 6.12-handler-rust optional stable "$TOP/scripts/handler.sh" rust rust "$RESULTS"
+	gate 6.12-guest-rust optional stable guest_tests rust
 fi
 table
 exec python3 "$TOP/scripts/evaluate.py" --results "$RESULTS" --summary

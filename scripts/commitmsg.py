@@ -71,7 +71,7 @@ def main():
     with open(results, "a") as out:
         for p in patches:
             subject, problems = check(p)
-            name = "commit-msg/" + p.rsplit("/", 1)[-1]
+            name = "commit-msg/" + "/".join(p.rsplit("/", 2)[-2:])
             status = "FAIL" if problems else "PASS"
             failed += bool(problems)
             detail = "; ".join(problems) if problems else subject

@@ -38,8 +38,34 @@ if ! command -v clippy-driver >/dev/null 2>&1; then
 	run_logged rustup-clippy rustup component add clippy
 fi
 
-if [[ $(bindgen --version 2>/dev/null) != *0.69.5* ]]; then
-	step "cargo install bindgen-cli 0.69.5"
-	run_logged bindgen cargo install --locked bindgen-cli --version 0.69.5
+# One bindgen-cli per tree, each in its own root (lib.sh puts the one of
+# $SERIES first in PATH): 6.12 was measured with 0.69.5, 7.3 needs >= 0.71.1.
+for v in 0.69.5 0.72.1; do
+	if [[ $("/opt/bindgen-$v/bin/bindgen" --version 2>/dev/null) != *"$v"* ]]; then
+		step "cargo install bindgen-cli $v (into /opt/bindgen-$v)"
+		run_logged "bindgen-$v" cargo install --locked bindgen-cli --version "$v" --root "/opt/bindgen-$v"
+	fi
+done
+
+# Debian's linux-source-7.3 (the mainline base) is in trixie-backports: an
+# apt source for that suite pinned at priority 1 (nothing is ever installed
+# or upgraded from it by default), then the package is downloaded and
+# unpacked into the cache, not installed (the tarball is all it holds).
+src73=$LINUX73_DIR
+ver73=$LINUX73_VERSION
+if [ "$(cat "$src73/.version" 2>/dev/null)" != "$ver73" ]; then
+	list=/etc/apt/sources.list.d/bpf-freeze-trixie-backports.sources
+	printf '%s\n' "Types: deb" "URIs: http://deb.debian.org/debian" "Suites: trixie-backports" \
+		"Components: main" "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" >"$list"
+	printf '%s\n' "Package: *" "Pin: release n=trixie-backports" "Pin-Priority: 1" \
+		>/etc/apt/preferences.d/bpf-freeze-trixie-backports
+	step "downloading linux-source-7.3 $ver73 from trixie-backports"
+	run_logged apt-update-backports apt-get update -o Dir::Etc::sourcelist="$list" \
+		-o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0
+	rm -rf "$src73" && mkdir -p "$src73/deb"
+	(cd "$src73/deb" && run_logged apt-download-7.3 apt-get download "linux-source-7.3=$ver73")
+	run_logged dpkg-x-7.3 dpkg -x "$src73"/deb/linux-source-7.3_*.deb "$src73"
+	rm -rf "$src73/deb"
+	echo "$ver73" >"$src73/.version"
 fi
 ok "dependencies present"

@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
-# Regenerate patches/ from the commits base..HEAD of build/linux.
+# Regenerate patches/SERIES from the commits base..HEAD of build/SERIES/linux.
 # Deterministic: an unchanged commit gives a byte-identical patch (zeroed
 # commit ids, no signature, author dates from the commits); the cover letter
-# takes its subject and text from series/cover-letter.txt and the date of
+# takes its subject and text from series/SERIES/cover-letter.txt and the date of
 # the newest patch.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 cd "$KSRC"
 [ -z "$(git status --porcelain --untracked-files=no)" ] ||
-	die "build/linux has uncommitted changes: commit them first"
+	die "${KSRC#"$TOP"/} has uncommitted changes: commit them first"
 n=$(git rev-list --count base..HEAD)
 ((n > 0)) || die "no commits on top of base"
-git config branch.series.description "$(cat "$TOP/series/cover-letter.txt")"
+git config branch.series.description "$(cat "$COVER")"
 tmp=$(mktemp -d)
 git format-patch -q --cover-letter --cover-from-description=subject \
 	--zero-commit --no-signature --no-base -o "$tmp" base..HEAD
@@ -20,8 +20,9 @@ newest=$(ls "$tmp"/*.patch | grep -v '/0000-cover-letter' | xargs grep -h '^Date
 	sed 's/^Date: //' | while read -r d; do echo "$(date -d "$d" +%s) $d"; done |
 	sort -n | tail -n1 | cut -d' ' -f2-)
 sed -i "s/^Date: .*/Date: $newest/" "$tmp/0000-cover-letter.patch"
-rm -f "$TOP"/patches/*.patch
-mv "$tmp"/*.patch "$TOP/patches/"
+mkdir -p "$PATCHDIR"
+rm -f "$PATCHDIR"/*.patch
+mv "$tmp"/*.patch "$PATCHDIR/"
 rmdir "$tmp"
 series_hash >"$KSRC/.git/series-hash"
-ok "exported $n patch(es) and the cover letter to patches/"
+ok "exported $n patch(es) and the cover letter to patches/$SERIES"

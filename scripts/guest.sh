@@ -13,8 +13,10 @@ CFLAGS=(-O2 -g -Wall -Werror -static -I"$U/libbpf/root/include"
 	-I"$KSRC/tools/testing/selftests")
 LIBS=("$U/libbpf/libbpf.a" -lelf -lz -lzstd -lpthread)
 
-# Guest tests: the series' selftests, built from the tree.
-SELFTESTS=(tools/testing/selftests/bpf/test_map_freeze.c)
+# Guest tests: the series' standalone selftests, built from the tree (the
+# mainline series has its selftest in test_progs: upstream-selftests.sh).
+SELFTESTS=()
+[ "$SERIES" = 6.12 ] && SELFTESTS=(tools/testing/selftests/bpf/test_map_freeze.c)
 
 step "building guest userspace (libbpf, bpftool, selftests, demo, rodata test)"
 run_logged libbpf make -C "$KSRC/tools/lib/bpf" OUTPUT="$U/libbpf/" CC="$CC_CACHED" \
@@ -111,9 +113,10 @@ cp "$U/bin/rust_freeze_client" "$root/guest/tests/"
 "$TOP/scripts/upstream-selftests.sh"
 mkdir -p "$root/guest/test_progs"
 cp "$U"/test_progs/{test_progs,*.bpf.o} "$root/guest/test_progs/"
-# Shell tests (bpftool as a user runs it); run-tests.sh names them without .sh.
-for t in "$TOP"/guest/tests/*; do
-	install -m 755 "$t" "$root/guest/tests/"
+# Shell tests (bpftool as a user runs it) and the series' own;
+# run-tests.sh names them without .sh.
+for t in "$TOP"/guest/tests/* "$TOP/guest/tests-$SERIES"/*; do
+	[ -f "$t" ] && install -m 755 "$t" "$root/guest/tests/"
 done
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$BUILD/initramfs.cpio"
 ok "initramfs: build/initramfs.cpio ($(du -h "$BUILD/initramfs.cpio" | cut -f1))"

@@ -26,6 +26,8 @@ else
 		status=PASS detail="no Rust handler: the C map_freeze() runs"
 	fi
 fi
-printf '%s %s/freeze_handler_is_%s%s\n' "$status" "$name" "$want" \
+label=$name
+[ "$SERIES" = mainline ] || label=$SERIES-$name
+printf '%s %s/freeze_handler_is_%s%s\n' "$status" "$label" "$want" \
 	"$([ $status = PASS ] || echo ": $detail")"
-printf '%s\t%s/freeze_handler_is_%s\t%s\n' "$status" "$name" "$want" "$detail" >>"$results"
+printf '%s\t%s/freeze_handler_is_%s\t%s\n' "$status" "$label" "$want" "$detail" >>"$results"

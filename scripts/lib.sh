@@ -2,12 +2,42 @@
 # shellcheck shell=bash
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILD=${BUILD:-$TOP/build}
+
+# Which series: "mainline" (the product, on Debian's linux-source-7.3) or
+# "6.12" (its stable backport, on Debian's linux-source-6.12). Each has its
+# patches in patches/SERIES, its cover letter in series/SERIES and every
+# build product under build/SERIES.
+SERIES=${SERIES:-mainline}
+LINUX73_VERSION=7.3.4-1~bpo13+1
+LINUX73_DIR=/var/cache/bpf-freeze/src/linux-source-7.3
+case "$SERIES" in
+mainline)
+	KPKG=linux-source-7.3
+	KPKG_VERSION=$LINUX73_VERSION
+	# Not installed: apt-get download + dpkg -x into the cache (scripts/deps.sh)
+	KTARBALL=$LINUX73_DIR/usr/src/$KPKG.tar.xz
+	BINDGEN_VERSION=0.72.1
+	;;
+6.12)
+	KPKG=linux-source-6.12
+	KTARBALL=/usr/src/$KPKG.tar.xz
+	BINDGEN_VERSION=0.69.5
+	;;
+*)
+	printf 'error: SERIES=%s: use mainline or 6.12\n' "$SERIES" >&2
+	exit 1
+	;;
+esac
+PATCHDIR=$TOP/patches/$SERIES
+COVER=$TOP/series/$SERIES/cover-letter.txt
+BUILD=${BUILD:-$TOP/build/$SERIES}
 LOGS=$BUILD/logs
 KSRC=${KSRC:-$BUILD/linux}
 mkdir -p "$LOGS"
 
-export PATH="/usr/lib/llvm-19/bin:$HOME/.cargo/bin:$PATH"
+# Each tree's bindgen-cli in a folder of its own (7.3 needs >= 0.71.1).
+BINDGEN_ROOT=/opt/bindgen-$BINDGEN_VERSION
+export PATH="/usr/lib/llvm-19/bin:$BINDGEN_ROOT/bin:$HOME/.cargo/bin:$PATH"
 export LIBCLANG_PATH=/usr/lib/llvm-19/lib
 
 # Compiler cache (Debian's ccache) for every C compile of the harness: kernel
@@ -52,7 +82,7 @@ run_logged() {
 
 # The patches of the series, in order, without the cover letter.
 series_patches() {
-	ls "$TOP"/patches/[0-9]*.patch 2>/dev/null | grep -v '/0000-cover-letter' || true
+	ls "$PATCHDIR"/[0-9]*.patch 2>/dev/null | grep -v '/0000-cover-letter' || true
 }
 
 # What build/linux/.git/series-hash records: the series last applied or

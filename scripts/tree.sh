@@ -1,26 +1,27 @@
 #!/usr/bin/env bash
-# Materialize build/linux: Debian's linux-source-6.12 as one base commit
-# (tag "base"), with patches/*.patch applied on top as commits by git am.
+# Materialize build/SERIES/linux: Debian's linux-source-7.3 (mainline) or
+# linux-source-6.12 (the stable backport) as one base commit (tag "base"),
+# with patches/SERIES/*.patch applied on top as commits by git am.
 #
 # The tree is only rebuilt when needed, so incremental kernel builds stay
 # incremental:
-#  - no tree, or the installed linux-source-6.12 changed: unpack afresh;
-#  - patches/ changed since the series was last applied or exported: reset
+#  - no tree, or the package's version changed: unpack afresh;
+#  - patches/SERIES changed since the series was last applied or exported: reset
 #    to base and re-apply (refused if the tree has uncommitted edits);
 #  - otherwise the tree (including a developer's uncommitted edits) is used
 #    as it is.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-tarball=/usr/src/linux-source-6.12.tar.xz
+tarball=$KTARBALL
 [ -f "$tarball" ] || die "$tarball missing: run scripts/deps.sh"
-debver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
+debver=${KPKG_VERSION:-$(dpkg-query -W -f='${Version}' "$KPKG")}
 
-export GIT_AUTHOR_NAME="Debian linux-source-6.12" GIT_AUTHOR_EMAIL="debian-kernel@lists.debian.org"
+export GIT_AUTHOR_NAME="Debian $KPKG" GIT_AUTHOR_EMAIL="debian-kernel@lists.debian.org"
 export GIT_COMMITTER_NAME="$GIT_AUTHOR_NAME" GIT_COMMITTER_EMAIL="$GIT_AUTHOR_EMAIL"
 
 if [ ! -f "$KSRC/.git/base-version" ] || [ "$(cat "$KSRC/.git/base-version")" != "$debver" ]; then
-	step "unpacking linux-source-6.12 $debver into ${KSRC#"$TOP"/}"
+	step "unpacking $KPKG $debver into ${KSRC#"$TOP"/}"
 	rm -rf "$KSRC" "$KSRC.tmp"
 	mkdir -p "$KSRC.tmp"
 	run_logged unpack tar -xf "$tarball" -C "$KSRC.tmp" --strip-components=1
@@ -38,7 +39,7 @@ if [ ! -f "$KSRC/.git/base-version" ] || [ "$(cat "$KSRC/.git/base-version")" !=
 		sed -i '/^# Debian packaging: ignore everything/,$d' .gitignore
 		sed -i '${/^#$/d}' .gitignore
 		git add -A -f . >/dev/null
-		git commit -q -m "Debian linux-source-6.12 $debver"
+		git commit -q -m "Debian $KPKG $debver"
 		git tag base
 		git checkout -q -b series
 	) >"$LOGS/base-commit.log" 2>&1 || { tail "$LOGS/base-commit.log"; die "base commit failed"; }
@@ -52,7 +53,7 @@ have=$(cat "$KSRC/.git/series-hash" 2>/dev/null || true)
 if [ "$want" != "$have" ]; then
 	cd "$KSRC"
 	if [ -n "$(git status --porcelain --untracked-files=no)" ]; then
-		die "patches/ changed but ${KSRC#"$TOP"/} has uncommitted edits: commit them and 'make export', or 'git -C ${KSRC#"$TOP"/} stash'"
+		die "patches/$SERIES changed but ${KSRC#"$TOP"/} has uncommitted edits: commit them and 'make export', or 'git -C ${KSRC#"$TOP"/} stash'"
 	fi
 	mapfile -t series < <(series_patches)
 	step "applying ${#series[@]} patch(es) to base $debver"
@@ -63,9 +64,9 @@ if [ "$want" != "$have" ]; then
 			>"$LOGS/git-am.log" 2>&1 || {
 			cat "$LOGS/git-am.log" >&2
 			git am --abort || true
-			die "the series does not apply to linux-source-6.12 $debver"
+			die "patches/$SERIES does not apply to $KPKG $debver"
 		}
 	fi
 	echo "$want" >.git/series-hash
 fi
-ok "tree ${KSRC#"$TOP"/}: linux-source-6.12 $debver + $(git -C "$KSRC" rev-list --count base..HEAD) patch(es)"
+ok "tree ${KSRC#"$TOP"/}: $KPKG $debver + $(git -C "$KSRC" rev-list --count base..HEAD) patch(es)"

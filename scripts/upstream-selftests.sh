@@ -2,7 +2,7 @@
 # Build the upstream BPF selftests that exercise BPF_MAP_FREEZE, unmodified,
 # into build/user/test_progs/: their BPF objects (clang -target bpf), the
 # skeletons (bpftool gen skeleton, bpftool built by scripts/guest.sh) and a
-# static test_progs that contains only these tests. The full test_progs
+# static test_progs that contains only these tests (and the series' own). The full test_progs
 # needs vmlinux BTF, kernel modules and hundreds of BPF objects; these four
 # tests need none of that.
 set -euo pipefail
@@ -12,13 +12,29 @@ U=$BUILD/user
 O=$U/test_progs
 S=$KSRC/tools/testing/selftests/bpf
 BPFTOOL=$U/bpftool/bpftool
-# prog_tests/NAME.c, and the BPF objects they load or embed.
+# prog_tests/NAME.c, and the BPF objects they load or embed; on mainline
+# also the series' own prog_tests/map_freeze.c (guest/tests-mainline), which
+# needs no BPF object.
 TESTS=(mmap global_data_init rdonly_maps skeleton)
+[ "$SERIES" = mainline ] && TESTS+=(map_freeze)
 PROGS=(test_mmap test_global_data test_rdonly_maps test_skeleton)
 SKELS=(test_mmap test_skeleton)
 
 rm -rf "$O"
 mkdir -p "$O/prog_tests"
+# test_progs.c of 7.3 embeds the certificate of a signing key that it adds
+# to the session keyring at start-up (for the signed-program tests); made as
+# the selftests' Makefile makes it (VERIFY_SIG_HDR), with a key of our own.
+if grep -q '^#include "verification_cert.h"' "$S/test_progs.c"; then
+	mkdir -p "$O/key"
+	run_logged verify-sig-genkey bash "$S/verify_sig_setup.sh" genkey "$O/key"
+	{
+		echo "unsigned char test_progs_verification_cert[] = {"
+		od -v -t 'xC' -w12 "$O/key/signing_key.der" | sed 's/ \(\S\+\)/ 0x\1,/g;s/^\S\+/ /;$d'
+		echo "};"
+		echo "unsigned int test_progs_verification_cert_len = $(wc -c <"$O/key/signing_key.der");"
+	} >"$O/verification_cert.h"
+fi
 sysinc=$(clang_sys_includes)
 # As the selftests' Makefile builds BPF objects (BPF_CFLAGS, -mcpu=v3).
 build() {
