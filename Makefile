@@ -83,7 +83,7 @@ soak: kernel guest
 	@rm -f $(SOAK_RESULTS)
 	@APPEND=freeze.trials=$(SOAK_TRIALS) GUEST_TIMEOUT=5400 scripts/boot.sh soak $(BUILD)/logs/guest-soak.log rust || true
 	@python3 scripts/evaluate.py --results $(SOAK_RESULTS) --ksrc $(BUILD)/linux \
-		--expect soak_test_map_freeze --expect soak_freeze_latency \
+		--expect soak_selftest --expect soak_freeze_latency \
 		soak $(BUILD)/logs/guest-soak.log
 	@python3 scripts/evaluate.py --results $(SOAK_RESULTS) --summary
 

@@ -27,6 +27,16 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+# bench/ablation.patch was written against the previous shape of the 6.12
+# series (bpf_map_freeze(map, mode)); it does not apply cleanly to either
+# series as they are now (patch(1) with fuzz puts a hunk into the wrong
+# function), and a benchmark on a mis-patched tree measures nothing. Refuse
+# until it is ported.
+if ! git -C "$KSRC" apply --check --cached "$TOP/bench/ablation.patch" 2>/dev/null &&
+	! (cd "$KSRC" && patch -p1 --dry-run -F0 <"$TOP/bench/ablation.patch" >/dev/null 2>&1); then
+	die "bench/ablation.patch does not apply to patches/$SERIES without fuzz: it has not been ported to this version of the series (make bench not available yet)"
+fi
+
 B=$BUILD/bench
 rounds=${BENCH_ROUNDS:-5}
 mkdir -p "$B/logs"

@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # Build the kernel at every prefix of the series, as a bisection would meet
-# it: each commit base..series with CONFIG_RUST=y (config/test.config) and
-# CLIPPY=1, the first one also with CONFIG_RUST=n. A prefix passes when
-# bzImage builds and the build prints no warning and no error that the base
-# tree, built first with the same config, does not print too (clang 19 finds
-# a few in the base tree: stack frames over 1024 bytes with this config);
-# so this is also the clippy gate of the series' Rust code.
+# it: every commit base..series with CONFIG_RUST=n (config/test.config +
+# config/norust.config), and, from the commit before the first one that
+# touches Rust code on, every commit with CONFIG_RUST=y and CLIPPY=1. A
+# prefix passes when bzImage builds and the build prints no warning and no
+# error that the first build of its sweep (the base for CONFIG_RUST=n, the
+# last commit before the Rust patches for CONFIG_RUST=y), built from scratch
+# with the same config, does not print too (clang 19 finds a few in the base
+# tree: stack frames over 1024 bytes with this config); so this is also the
+# clippy gate of the series' Rust code. The C-only prefixes are not built
+# with CONFIG_RUST=y: the Rust side of the tree does not change there, and
+# that would cost a from-scratch Rust build of the base on every run.
 #
-# The builds run in a git worktree of build/linux (build/bisect-src) with
-# their own object trees (build/kbuild-bisect-*), moving from one prefix to
-# the next so that each step rebuilds only what the commit changed. Every
-# prefix is built on every run (the compiler cache makes the C side of a
-# rebuild cheap); no verdict is reused. build/bisect-stamps keeps the base's
+# The builds run in a git worktree of build/SERIES/linux
+# (build/SERIES/bisect-src) with their own object trees
+# (build/SERIES/kbuild-bisect-*), moving from one prefix to the next so that
+# each step rebuilds only what the commit changed. Every prefix is built on
+# every run (the compiler cache makes the C side of a rebuild cheap); no
+# verdict is reused. build/SERIES/bisect-stamps keeps the baselines'
 # warnings of the last run and the (tree, config) pairs that passed, for
 # the record.
 # usage: bisect.sh [RESULTS]  (appends one result per build to RESULTS)
@@ -62,7 +68,7 @@ build_at() {
 		if ((n == 0)); then
 			warnings "$log" >"$stamps/base-warnings-$name"
 			touch "$stamps/$key"
-			result PASS "$label" "$(wc -l <"$stamps/base-warnings-$name") warnings of the base tree recorded"
+			result PASS "$label" "$(wc -l <"$stamps/base-warnings-$name") warnings of this baseline recorded"
 			return
 		fi
 		new=$(comm -23 <(warnings "$log") "$stamps/base-warnings-$name")
@@ -79,13 +85,31 @@ build_at() {
 	fi
 }
 
-step "bisect: building ${#commits[@]} prefixes of the series (CONFIG_RUST=y, CLIPPY=1; the first also CONFIG_RUST=n)"
+# The first commit whose change touches Rust code (a .rs file or rust/)
+first_rust=${#commits[@]}
+for i in "${!commits[@]}"; do
+	if git -C "$KSRC" diff --name-only "${commits[$i]}~1" "${commits[$i]}" |
+		grep -Eq '\.rs$|^rust/'; then
+		first_rust=$i
+		break
+	fi
+done
+step "bisect: ${#commits[@]} prefixes with CONFIG_RUST=n, $((${#commits[@]} - first_rust)) with CONFIG_RUST=y and CLIPPY=1"
 norust=("$TOP/config/test.config" "$TOP/config/norust.config")
 build_at 0 base norust "${norust[@]}"
-build_at 1 "${commits[0]}" norust "${norust[@]}"
-build_at 0 base rust "$TOP/config/test.config"
 for i in "${!commits[@]}"; do
-	build_at $((i + 1)) "${commits[$i]}" rust "$TOP/config/test.config"
+	build_at $((i + 1)) "${commits[$i]}" norust "${norust[@]}"
 done
+if ((first_rust < ${#commits[@]})); then
+	# The baseline of the Rust sweep: the tree just before the Rust patches.
+	if ((first_rust == 0)); then
+		build_at 0 base rust "$TOP/config/test.config"
+	else
+		build_at 0 "${commits[$((first_rust - 1))]}" rust "$TOP/config/test.config"
+	fi
+	for ((i = first_rust; i < ${#commits[@]}; i++)); do
+		build_at $((i + 1)) "${commits[$i]}" rust "$TOP/config/test.config"
+	done
+fi
 ok "bisect"
 exit $fail

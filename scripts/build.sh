@@ -24,7 +24,7 @@ if [ -f "$TOP/config/$SERIES.config" ]; then
 	while IFS= read -r line; do
 		sym=$(sed -n 's/^\(# \)\{0,1\}CONFIG_\([A-Za-z0-9_]*\).*/\2/p' <<<"$line")
 		[ -n "$sym" ] || continue
-		if grep -rqx --include='Kconfig*' "config $sym" "$KSRC"; then
+		if grep -rqxE --include='Kconfig*' "(menu)?config $sym" "$KSRC"; then
 			echo "$line" >>"$sfrag"
 		fi
 	done <"$TOP/config/$SERIES.config"

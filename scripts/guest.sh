@@ -112,11 +112,11 @@ cp "$U/bin/rust_freeze_client" "$root/guest/tests/"
 # guest/tests/upstream_test_progs.sh.
 "$TOP/scripts/upstream-selftests.sh"
 mkdir -p "$root/guest/test_progs"
-cp "$U"/test_progs/{test_progs,*.bpf.o} "$root/guest/test_progs/"
+cp "$U"/test_progs/{test_progs,TESTS,*.bpf.o} "$root/guest/test_progs/"
 # Shell tests (bpftool as a user runs it) and the series' own;
 # run-tests.sh names them without .sh.
 for t in "$TOP"/guest/tests/* "$TOP/guest/tests-$SERIES"/*; do
 	[ -f "$t" ] && install -m 755 "$t" "$root/guest/tests/"
 done
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$BUILD/initramfs.cpio"
-ok "initramfs: build/initramfs.cpio ($(du -h "$BUILD/initramfs.cpio" | cut -f1))"
+ok "initramfs: ${BUILD#"$TOP"/}/initramfs.cpio ($(du -h "$BUILD/initramfs.cpio" | cut -f1))"

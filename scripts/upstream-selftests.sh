@@ -19,6 +19,13 @@ TESTS=(mmap global_data_init rdonly_maps skeleton)
 [ "$SERIES" = mainline ] && TESTS+=(map_freeze)
 PROGS=(test_mmap test_global_data test_rdonly_maps test_skeleton)
 SKELS=(test_mmap test_skeleton)
+# global_data_init.c of 7.3 also tests per-CPU global data, whose BPF
+# program includes vmlinux.h: generated from the kernel's BTF, which the
+# test kernel does not have (the BPF-CI configuration will). Left out there.
+if grep -q 'test_global_percpu_data' "$S/prog_tests/global_data_init.c"; then
+	TESTS=("${TESTS[@]/global_data_init/}")
+	PROGS=("${PROGS[@]/test_global_data/}")
+fi
 
 rm -rf "$O"
 mkdir -p "$O/prog_tests"
@@ -40,6 +47,7 @@ sysinc=$(clang_sys_includes)
 build() {
 	local p
 	for p in "${PROGS[@]}"; do
+		[ -n "$p" ] || continue
 		# shellcheck disable=SC2086
 		clang -g -O2 --target=bpf -mcpu=v3 -Wall -Werror -D__TARGET_ARCH_x86 \
 			-mlittle-endian -I"$U/libbpf/root/include" -I"$S" \
@@ -49,7 +57,9 @@ build() {
 	for p in "${SKELS[@]}"; do
 		"$BPFTOOL" gen skeleton "$O/$p.bpf.o" name "$p" >"$O/$p.skel.h"
 	done
-	printf 'DEFINE_TEST(%s)\n' "${TESTS[@]}" >"$O/prog_tests/tests.h"
+	printf 'DEFINE_TEST(%s)\n' ${TESTS[@]} >"$O/prog_tests/tests.h"
+	# the list the guest's upstream_test_progs.sh runs
+	printf '%s\n' ${TESTS[@]} | grep -vx map_freeze >"$O/TESTS"
 	# As the selftests' Makefile builds test_progs (CFLAGS, include order).
 	clang -O2 -g -static -Wall -Werror -fno-omit-frame-pointer \
 		-Wno-unused-command-line-argument \
@@ -63,7 +73,7 @@ build() {
 		"$U/libbpf/libbpf.a" -lelf -lz -lzstd -lpthread -lrt -o "$O/test_progs"
 }
 srcs=()
-for t in "${TESTS[@]}"; do
+for t in ${TESTS[@]}; do
 	srcs+=("$S/prog_tests/$t.c")
 done
 step "building upstream test_progs with ${TESTS[*]}"
