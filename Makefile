@@ -58,8 +58,9 @@ quick:
 bench: tree
 	@scripts/bench.sh
 
-# The guest tests on the unpatched base kernel (built as make bench builds
-# it): the tests of what the series changes must fail there, the rest pass.
+# The guest tests on the unpatched base kernel (the CONFIG_RUST=n test
+# config, as make bisect builds it first): the tests of what the series
+# changes must fail there, the rest pass.
 # make check runs it too.
 check-base: tree guest
 	@scripts/check-base.sh $(BUILD)/results-check-base.tsv
@@ -94,8 +95,8 @@ export:
 checkpatch: tree
 	@scripts/checkpatch.sh
 
-# Build every prefix of the series (CONFIG_RUST=y with CLIPPY=1; the first
-# patch also with CONFIG_RUST=n); make check runs it too.
+# Build every prefix of the series with CONFIG_RUST=n, and with CONFIG_RUST=y
+# and CLIPPY=1 from the Rust patches on; make check runs it too.
 bisect: tree
 	@scripts/bisect.sh
 
@@ -111,5 +112,6 @@ docs: tree
 
 clean:
 	rm -rf $(BUILD)/kbuild-* $(BUILD)/user $(BUILD)/initramfs.cpio $(BUILD)/logs \
-		$(BUILD)/bisect-stamps $(BUILD)/bench/*.bzImage $(BUILD)/bench/*.key \
+		$(BUILD)/bisect/kbuild-* $(BUILD)/bisect/stamps $(BUILD)/bisect/*.bzImage \
+		$(BUILD)/bench/*.bzImage $(BUILD)/bench/*.key \
 		$(BUILD)/bench/user $(BUILD)/bench/logs $(BUILD)/results*.tsv

@@ -25,9 +25,9 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 results=${1:-}
-wt=$BUILD/bisect-src
-stamps=$BUILD/bisect-stamps
-mkdir -p "$stamps"
+wt=$BISECT/linux
+stamps=$BISECT/stamps
+mkdir -p "$stamps" "$BISECT/logs"
 
 ensure_worktree "$wt" base
 
@@ -59,12 +59,13 @@ build_at() {
 	local label
 	label="bisect/$nn-$name/$(git -C "$KSRC" log -1 --format=%f "$commit" | cut -c1-52)"
 	git -C "$wt" checkout -q --detach "$commit" || die "checkout of $commit in $wt failed"
-	# The base is built from scratch, so that its warnings are all there.
-	((n)) || rm -rf "$BUILD/kbuild-bisect-$name"
-	log=$LOGS/kbuild-bisect-$name.log
-	if KSRC=$wt KMAKE_ARGS=CLIPPY=1 "$TOP/scripts/build.sh" "bisect-$name" "$@" \
+	# The baseline is built from scratch, so that its warnings are all there.
+	((n)) || rm -rf "$BISECT/kbuild-$name"
+	log=$BISECT/logs/kbuild-$name.log
+	if BUILD=$BISECT KSRC=$wt KMAKE_ARGS=CLIPPY=1 "$TOP/scripts/build.sh" "$name" "$@" \
 		>"$LOGS/bisect-$name-step.log" 2>&1; then
 		cp "$log" "$LOGS/bisect-$nn-$name.log"
+		[ "$commit" = base ] && [ "$name" = norust ] && save_base_norust
 		if ((n == 0)); then
 			warnings "$log" >"$stamps/base-warnings-$name"
 			touch "$stamps/$key"
@@ -95,7 +96,7 @@ for i in "${!commits[@]}"; do
 	fi
 done
 step "bisect: ${#commits[@]} prefixes with CONFIG_RUST=n, $((${#commits[@]} - first_rust)) with CONFIG_RUST=y and CLIPPY=1"
-norust=("$TOP/config/test.config" "$TOP/config/norust.config")
+norust=("${BASE_FRAGS[@]}")
 build_at 0 base norust "${norust[@]}"
 for i in "${!commits[@]}"; do
 	build_at $((i + 1)) "${commits[$i]}" norust "${norust[@]}"

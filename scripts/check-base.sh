@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # make check-base: the guest tests of make check on the UNPATCHED base
-# kernel, to show that they can fail. The base is built as make bench builds
-# it (config/test.config + config/bench.config, cached in build/bench/); the
-# tests that check what the series changes must fail there, everything else
-# must pass. Appends one result per expectation to RESULTS (the guest's own
+# kernel, to show that they can fail. The base is built with the CONFIG_RUST=n
+# test config (lockdep on), as the first build of make bisect (which leaves
+# it in build/SERIES/bisect/base-norust.bzImage); the tests that check what
+# the series changes must fail there, everything else must pass. Appends one result per expectation to RESULTS (the guest's own
 # results go to build/results-base.tsv); exits non-zero when the tests do not
 # tell the two kernels apart.
 # usage: check-base.sh RESULTS
@@ -12,14 +12,20 @@ set -euo pipefail
 
 results=$1
 base_results=$BUILD/results-base.tsv
-B=$BUILD/bench
 log=$LOGS/guest-check-base.log
-mkdir -p "$B"
-ensure_worktree "$B/src-base" base
-bench_kernel base "$B/src-base" bench-base "$TOP/config/test.config" "$TOP/config/bench.config"
-KERNEL=$B/base.bzImage "$TOP/scripts/boot.sh" check "$log" base || true
+# The base kernel of make bisect (its first build), built here if bisect has
+# not built it from this base and config.
+if [ ! -f "$BISECT/base-norust.bzImage" ] ||
+	[ "$(cat "$BISECT/base-norust.key" 2>/dev/null)" != "$(base_norust_key)" ]; then
+	ensure_worktree "$BISECT/linux" base
+	git -C "$BISECT/linux" checkout -q --detach base
+	mkdir -p "$BISECT/logs"
+	BUILD=$BISECT KSRC=$BISECT/linux "$TOP/scripts/build.sh" norust "${BASE_FRAGS[@]}"
+	save_base_norust
+fi
+KERNEL=$BISECT/base-norust.bzImage "$TOP/scripts/boot.sh" check "$log" base || true
 rm -f "$base_results"
-# No KUnit and no lockdep in the bench config: only the guest tests count.
+# No Rust, so no KUnit doctests: only the guest tests count.
 python3 "$TOP/scripts/evaluate.py" --results "$base_results" --ksrc "$KSRC" --no-kunit \
 	base "$log" >/dev/null || true
 
