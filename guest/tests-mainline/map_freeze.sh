@@ -4,8 +4,9 @@
 # one line per subtest from test_progs' own "#N/M map_freeze/NAME:VERDICT"
 # lines. A skipped subtest is not ok: every one must run.
 cd /guest/test_progs || exit 1
-# The racing subtests take their time under TCG: no 120 s watchdog.
-out=$(./test_progs -w 0 -t map_freeze 2>&1)
+# The racing subtests take their time under TCG: no 120 s watchdog. -v for
+# the subtests' own summaries (trials, EBUSY counts, freeze times).
+out=$(./test_progs -v -w 0 -t map_freeze 2>&1)
 rc=$?
 echo "$out" | sed 's/^/# /'
 subs=$(echo "$out" | sed -n 's|^#[0-9]*/[0-9]* *map_freeze/\([A-Za-z0-9_]*\):\([A-Z]*\)$|\1 \2|p')
