@@ -112,6 +112,6 @@ docs: tree
 
 clean:
 	rm -rf $(BUILD)/kbuild-* $(BUILD)/user $(BUILD)/initramfs.cpio $(BUILD)/logs \
-		$(BUILD)/bisect/kbuild-* $(BUILD)/bisect/stamps $(BUILD)/bisect/*.bzImage \
+		$(BUILD)/bisect/kbuild-* $(BUILD)/bisect/stamps $(BUILD)/base/kbuild-* $(BUILD)/base/*.bzImage \
 		$(BUILD)/bench/*.bzImage $(BUILD)/bench/*.key \
 		$(BUILD)/bench/user $(BUILD)/bench/logs $(BUILD)/results*.tsv

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the kernel at every prefix of the series, as a bisection would meet
-# it: every commit base..series with CONFIG_RUST=n (config/test.config +
-# config/norust.config), and, from the commit before the first one that
+# it, with config/bisect.config (the smallest kernel that builds every file
+# the series touches): every commit base..series with CONFIG_RUST=n
+# (+ config/norust.config), and, from the commit before the first one that
 # touches Rust code on, every commit with CONFIG_RUST=y and CLIPPY=1. A
 # prefix passes when bzImage builds and the build prints no warning and no
 # error that the first build of its sweep (the base for CONFIG_RUST=n, the
@@ -13,8 +14,8 @@
 # that would cost a from-scratch Rust build of the base on every run.
 #
 # The builds run in a git worktree of build/SERIES/linux
-# (build/SERIES/bisect-src) with their own object trees
-# (build/SERIES/kbuild-bisect-*), moving from one prefix to the next so that
+# (build/SERIES/bisect/linux) with their own object trees
+# (build/SERIES/bisect/kbuild-*), moving from one prefix to the next so that
 # each step rebuilds only what the commit changed. Every prefix is built on
 # every run (the compiler cache makes the C side of a rebuild cheap); no
 # verdict is reused. build/SERIES/bisect-stamps keeps the baselines'
@@ -25,6 +26,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 results=${1:-}
+BISECT=$BUILD/bisect
 wt=$BISECT/linux
 stamps=$BISECT/stamps
 mkdir -p "$stamps" "$BISECT/logs"
@@ -65,7 +67,6 @@ build_at() {
 	if BUILD=$BISECT KSRC=$wt KMAKE_ARGS=CLIPPY=1 "$TOP/scripts/build.sh" "$name" "$@" \
 		>"$LOGS/bisect-$name-step.log" 2>&1; then
 		cp "$log" "$LOGS/bisect-$nn-$name.log"
-		[ "$commit" = base ] && [ "$name" = norust ] && save_base_norust
 		if ((n == 0)); then
 			warnings "$log" >"$stamps/base-warnings-$name"
 			touch "$stamps/$key"
@@ -96,7 +97,8 @@ for i in "${!commits[@]}"; do
 	fi
 done
 step "bisect: ${#commits[@]} prefixes with CONFIG_RUST=n, $((${#commits[@]} - first_rust)) with CONFIG_RUST=y and CLIPPY=1"
-norust=("${BASE_FRAGS[@]}")
+rust=("$TOP/config/bisect.config")
+norust=("$TOP/config/bisect.config" "$TOP/config/norust.config")
 build_at 0 base norust "${norust[@]}"
 for i in "${!commits[@]}"; do
 	build_at $((i + 1)) "${commits[$i]}" norust "${norust[@]}"
@@ -104,12 +106,12 @@ done
 if ((first_rust < ${#commits[@]})); then
 	# The baseline of the Rust sweep: the tree just before the Rust patches.
 	if ((first_rust == 0)); then
-		build_at 0 base rust "$TOP/config/test.config"
+		build_at 0 base rust "${rust[@]}"
 	else
-		build_at 0 "${commits[$((first_rust - 1))]}" rust "$TOP/config/test.config"
+		build_at 0 "${commits[$((first_rust - 1))]}" rust "${rust[@]}"
 	fi
 	for ((i = first_rust; i < ${#commits[@]}; i++)); do
-		build_at $((i + 1)) "${commits[$i]}" rust "$TOP/config/test.config"
+		build_at $((i + 1)) "${commits[$i]}" rust "${rust[@]}"
 	done
 fi
 ok "bisect"

@@ -13,17 +13,16 @@ set -euo pipefail
 results=$1
 base_results=$BUILD/results-base.tsv
 log=$LOGS/guest-check-base.log
-# The base kernel of make bisect (its first build), built here if bisect has
-# not built it from this base and config.
-if [ ! -f "$BISECT/base-norust.bzImage" ] ||
-	[ "$(cat "$BISECT/base-norust.key" 2>/dev/null)" != "$(base_norust_key)" ]; then
-	ensure_worktree "$BISECT/linux" base
-	git -C "$BISECT/linux" checkout -q --detach base
-	mkdir -p "$BISECT/logs"
-	BUILD=$BISECT KSRC=$BISECT/linux "$TOP/scripts/build.sh" norust "${BASE_FRAGS[@]}"
-	save_base_norust
+# The base kernel, built again only when the base or the config changed.
+if [ ! -f "$BASEDIR/base-norust.bzImage" ] ||
+	[ "$(cat "$BASEDIR/base-norust.key" 2>/dev/null)" != "$(base_norust_key)" ]; then
+	ensure_worktree "$BASEDIR/linux" base
+	mkdir -p "$BASEDIR/logs"
+	BUILD=$BASEDIR KSRC=$BASEDIR/linux "$TOP/scripts/build.sh" norust "${BASE_FRAGS[@]}"
+	cp "$BASEDIR/kbuild-norust/arch/x86/boot/bzImage" "$BASEDIR/base-norust.bzImage"
+	base_norust_key >"$BASEDIR/base-norust.key"
 fi
-KERNEL=$BISECT/base-norust.bzImage "$TOP/scripts/boot.sh" check "$log" base || true
+KERNEL=$BASEDIR/base-norust.bzImage "$TOP/scripts/boot.sh" check "$log" base || true
 rm -f "$base_results"
 # No Rust, so no KUnit doctests: only the guest tests count.
 python3 "$TOP/scripts/evaluate.py" --results "$base_results" --ksrc "$KSRC" --no-kunit \

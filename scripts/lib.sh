@@ -133,21 +133,15 @@ add_result() {
 	[ -z "$1" ] || printf '%s\t%s\t%s\n' "$2" "$3" "${4:-}" >>"$1"
 }
 
-# The unpatched base tree built with the CONFIG_RUST=n test config: the first
-# build of make bisect, and the kernel make check-base boots. Both build it in
-# build/SERIES/bisect (worktree linux/, objects kbuild-norust/), whose paths
-# relative to each other are those of build/SERIES/{linux,kbuild-norust}, so
-# the compiler cache serves the files the series does not change.
-BISECT=$BUILD/bisect
+# The unpatched base tree built with the CONFIG_RUST=n test config, the
+# kernel make check-base boots: in build/SERIES/base (worktree linux/,
+# objects kbuild-norust/), whose paths relative to each other are those of
+# build/SERIES/{linux,kbuild-norust}, so the compiler cache serves the files
+# that the series does not change from make check's CONFIG_RUST=n kernel.
+BASEDIR=$BUILD/base
 BASE_FRAGS=("$TOP/config/test.config" "$TOP/config/norust.config")
 # base_norust_key: what base-norust.bzImage was built from
 base_norust_key() {
 	echo "$(git -C "$KSRC" rev-parse "base^{tree}")-$(cat "${BASE_FRAGS[@]}" \
 		"$TOP/config/$SERIES.config" 2>/dev/null | sha256sum | cut -c1-16)"
 }
-# save_base_norust: keep the bzImage just built of the base, with its key
-save_base_norust() {
-	cp "$BISECT/kbuild-norust/arch/x86/boot/bzImage" "$BISECT/base-norust.bzImage"
-	base_norust_key >"$BISECT/base-norust.key"
-}
-
