@@ -21,7 +21,10 @@ echo "$subs" | {
 		if [ "$verdict" = OK ]; then
 			echo "ok $n $name"
 		else
-			echo "not ok $n $name # $verdict"
+			# the verdict on a line of its own: TAP would read
+			# "# ..." after the name as a directive
+			echo "not ok $n $name"
+			echo "# $name: $verdict"
 			fail=1
 		fi
 	done
