@@ -1,80 +1,100 @@
 #!/usr/bin/env bash
 # make bench: what the freeze protocol costs, against the unpatched base, in
-# one run. Builds (or reuses) these kernels, all with config/test.config +
-# config/bench.config:
-#   base          the unpatched linux-source-6.12 tree (tag "base")
-#   series        the series, through bench/ablation.patch with its default
-#                 choice, CONFIG_BPF_FREEZE_BENCH_COUNTER, which compiles the
-#                 series' code unchanged (the patch only adds #if branches):
-#                 the count of writers in flight, with the Rust handler
-#   series_c      the same with config/norust.config: the C handler of
-#                 BPF_MAP_FREEZE on the same protocol, so that series/series_c
-#                 is the Rust handler's cost on its own
-#   rwsem         the previous version of the series: a per-map rw_semaphore,
+# one run (mainline series only). Builds (or reuses) these kernels, all with
+# config/test.config + config/bench.config:
+#   base          the unpatched tree (tag "base"), CONFIG_RUST=n
+#   series        the series, through bench/ablation-SERIES.patch with its
+#                 default choice, CONFIG_BPF_FREEZE_BENCH_COUNTER, which
+#                 compiles the series' code unchanged (the patch only adds #if
+#                 branches): the count of writers in flight, with the C
+#                 handler of BPF_MAP_FREEZE (the series' default config),
+#                 CONFIG_RUST=n as base
+#   series_rust   the same with CONFIG_RUST=y and the Rust handler
+#                 (CONFIG_BPF_RUST_MAP_FREEZE): series_rust/series is the
+#                 Rust handler's cost on the same protocol
+#   rwsem         a previous version of the series: a per-map rw_semaphore,
 #                 writers shared, freeze exclusive
 #   mutex, percpu_rwsem
 #                 the same lock as a mutex (writers serialize) or a
 #                 percpu_rw_semaphore (freeze waits for a grace period)
 #   none          no freeze bookkeeping on the write path at all, only the
-#                 frozen check (unsafe: freeze waits for no writer); the limit
-# The last four are the other choices of the ablation patch (Rust handler).
+#                 freezing check (unsafe: freeze waits for no writer); the limit
+# The last four are the other choices of the ablation patch (CONFIG_RUST=n).
 # Boots each under QEMU TCG with 2 vCPUs and runs bench/guest/map_bench,
 # round after round, alternating the kernels (ABBA order: every other round
 # runs them backwards, so linear drift cancels), then prints the table of
 # bench/guest results (scripts/bench-report.py) and writes it to
-# build/bench/report.md.
-# Environment: BENCH_ROUNDS (default 5).
+# build/SERIES/bench/report.md.
+# Environment: BENCH_ROUNDS (default 5); BENCH_BUILD_ONLY=1 builds the kernels
+# and stops (to build while something else runs, and measure later).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-# bench/ablation.patch was written against the previous shape of the 6.12
-# series (bpf_map_freeze(map, mode)); it does not apply cleanly to either
-# series as they are now (patch(1) with fuzz puts a hunk into the wrong
-# function), and a benchmark on a mis-patched tree measures nothing. Refuse
-# until it is ported.
-if ! git -C "$KSRC" apply --check --cached "$TOP/bench/ablation.patch" 2>/dev/null &&
-	! (cd "$KSRC" && patch -p1 --dry-run -F0 <"$TOP/bench/ablation.patch" >/dev/null 2>&1); then
-	die "bench/ablation.patch does not apply to patches/$SERIES without fuzz: it has not been ported to this version of the series (make bench not available yet)"
-fi
+patch=$TOP/bench/ablation-$SERIES.patch
+[ -f "$patch" ] ||
+	die "make bench runs on the mainline series (SERIES=mainline): there is no bench/ablation-$SERIES.patch"
 
 B=$BUILD/bench
 rounds=${BENCH_ROUNDS:-5}
-mkdir -p "$B/logs"
+mkdir -p "$B/logs" "$B/base/logs" "$B/ablation/logs"
 frags=("$TOP/config/test.config" "$TOP/config/bench.config")
-variants=(counter rwsem mutex percpu_rwsem none)
+norust=$TOP/config/norust.config
 
-# The ablation tree: the series plus bench/ablation.patch. The commit is made
+# bench_kernel NAME DIR OBJ FRAGMENT...: build bzImage of DIR/linux in
+# DIR/kbuild-OBJ with the fragments and copy it to $B/NAME.bzImage; skipped
+# when the source tree and the fragments did not change since. The trees are
+# $B/base/linux and $B/ablation/linux, their objects next to them: the same
+# paths relative to each other, so that the compiler cache serves the files
+# that the series does not change to the series' kernels.
+bench_kernel() {
+	local name=$1 dir=$2 obj=$3 key
+	shift 3
+	key=$(git -C "$dir/linux" rev-parse "HEAD^{tree}")-$(cat "$@" | sha256sum | cut -c1-16)
+	if [ -f "$B/$name.bzImage" ] && [ "$(cat "$B/$name.key" 2>/dev/null)" = "$key" ]; then
+		echo "    $name: built before (same tree and config)"
+		return
+	fi
+	BUILD=$dir KSRC=$dir/linux "$TOP/scripts/build.sh" "$obj" "$@"
+	cp "$dir/kbuild-$obj/arch/x86/boot/bzImage" "$B/$name.bzImage"
+	echo "$key" >"$B/$name.key"
+}
+
+# The ablation tree: the series plus the ablation patch. The commit is made
 # without a checkout (the patch applied to a scratch index), so that moving the
 # worktree to it touches only the files that differ: a checkout touches
 # files, and a touched file is rebuilt.
-abl=$B/src-ablation
+abl=$B/ablation/linux
 ensure_worktree "$abl" series
-want=$(git -C "$KSRC" rev-parse "series^{tree}")-$(sha256sum <"$TOP/bench/ablation.patch" | cut -c1-16)
+want=$(git -C "$KSRC" rev-parse "series^{tree}")-$(sha256sum <"$patch" | cut -c1-16)
 if [ "$(cat "$B/ablation-key" 2>/dev/null)" != "$want" ]; then
-	step "bench: applying bench/ablation.patch on the series"
+	step "bench: applying ${patch#"$TOP"/} on the series"
 	idx=$(mktemp)
 	GIT_INDEX_FILE=$idx git -C "$KSRC" read-tree series
-	GIT_INDEX_FILE=$idx git -C "$KSRC" apply --cached "$TOP/bench/ablation.patch" ||
-		{ rm -f "$idx"; die "bench/ablation.patch does not apply on the series"; }
+	GIT_INDEX_FILE=$idx git -C "$KSRC" apply --cached "$patch" ||
+		{ rm -f "$idx"; die "${patch#"$TOP"/} does not apply on the series: port it"; }
 	tree=$(GIT_INDEX_FILE=$idx git -C "$KSRC" write-tree)
 	rm -f "$idx"
 	commit=$(git -C "$KSRC" -c user.name=harness -c user.email=harness@localhost \
-		commit-tree "$tree" -p series -m "BENCH ONLY: bench/ablation.patch")
+		commit-tree "$tree" -p series -m "BENCH ONLY: ${patch#"$TOP"/}")
 	git -C "$abl" checkout -q --detach "$commit"
 	echo "$want" >"$B/ablation-key"
 fi
-ensure_worktree "$B/src-base" base
+ensure_worktree "$B/base/linux" base
 
-bench_kernel base "$B/src-base" bench-base "${frags[@]}"
-for v in "${variants[@]}"; do
+bench_kernel base "$B/base" bench "${frags[@]}" "$norust"
+for v in counter rwsem mutex percpu_rwsem none; do
 	name=$v
 	[ "$v" = counter ] && name=series
-	bench_kernel "$name" "$abl" bench-ablation "${frags[@]}" "$TOP/config/bench-$v.config"
+	bench_kernel "$name" "$B/ablation" bench "${frags[@]}" "$TOP/config/bench-$v.config" "$norust"
 done
-# series_c has an object tree of its own: switching CONFIG_RUST off and on in
-# bench-ablation would rebuild the Rust crates whenever the kernels are.
-bench_kernel series_c "$abl" bench-ablation-norust "${frags[@]}" \
-	"$TOP/config/bench-counter.config" "$TOP/config/norust.config"
+# series_rust has an object tree of its own: switching CONFIG_RUST off and on
+# in one would rebuild the Rust crates whenever the kernels are.
+bench_kernel series_rust "$B/ablation" bench-rust "${frags[@]}" "$TOP/config/bench-counter.config"
+
+if [ "${BENCH_BUILD_ONLY:-}" = 1 ]; then
+	ok "bench: kernels built (BENCH_BUILD_ONLY=1: not measured)"
+	exit 0
+fi
 
 step "bench: guest program and initramfs"
 U=$B/user
@@ -89,7 +109,7 @@ cp "$TOP/guest/init" "$root/init"
 cp "$TOP/bench/guest/bench.sh" "$U/map_bench" "$root/guest/"
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$B/initramfs.cpio"
 
-kernels=(base series series_c rwsem mutex percpu_rwsem none)
+kernels=(base series series_rust rwsem mutex percpu_rwsem none)
 rm -f "$B"/logs/*.log
 for ((r = 1; r <= rounds; r++)); do
 	order=("${kernels[@]}")

@@ -109,22 +109,6 @@ ensure_worktree() {
 	fi
 }
 
-# bench_kernel NAME SRC OBJ FRAGMENT...: build bzImage of SRC in
-# build/kbuild-OBJ with the fragments and copy it to build/bench/NAME.bzImage;
-# skipped when the source tree and the fragments did not change since.
-bench_kernel() {
-	local name=$1 src=$2 obj=$3 key b=$BUILD/bench
-	shift 3
-	key=$(git -C "$src" rev-parse "HEAD^{tree}")-$(cat "$@" | sha256sum | cut -c1-16)
-	if [ -f "$b/$name.bzImage" ] && [ "$(cat "$b/$name.key" 2>/dev/null)" = "$key" ]; then
-		echo "    $name: built before (same tree and config)"
-		return
-	fi
-	KSRC=$src "$TOP/scripts/build.sh" "$obj" "$@"
-	cp "$BUILD/kbuild-$obj/arch/x86/boot/bzImage" "$b/$name.bzImage"
-	echo "$key" >"$b/$name.key"
-}
-
 # add_result FILE STATUS NAME [DETAIL]: print "STATUS NAME" (with ": DETAIL"
 # unless it passed) and append "STATUS<TAB>NAME<TAB>DETAIL" to FILE, the
 # results that make check counts, unless FILE is empty.
