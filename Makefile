@@ -54,7 +54,8 @@ quick:
 	@scripts/check.sh quick
 
 # Base vs. the series vs. the lock ablation, booted alternately; prints the
-# table of ratios (build/bench/report.md). BENCH_ROUNDS=N to change rounds.
+# table of ratios (build/SERIES/bench/report.md). BENCH_ROUNDS=N to change
+# rounds; mainline only.
 bench: tree
 	@scripts/bench.sh
 

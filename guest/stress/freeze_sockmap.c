@@ -42,6 +42,10 @@
  *    "frozen:\t0", update and delete EPERM; after the fault is resolved W
  *    returns 0 and fdinfo still says 0 until a freeze from the parent
  *    returns 0 and completes it; then frozen, update EPERM, freeze EPERM.
+ * 4. other_map_types_update_then_freeze: in the same boot, syscall updates
+ *    that take other locks or sleep while counted (sockhash: lock_sock();
+ *    prog_array: poke_mutex; cpumap: kthread creation; a queue push), each
+ *    map then frozen, and later writes EPERM.
  *
  * Needs CONFIG_INET (TCP, and BPF_MAP_TYPE_SOCKMAP is only registered with
  * it, include/linux/bpf_types.h), CONFIG_BPF_SYSCALL (net/core/sock_map.o)
@@ -1084,6 +1088,160 @@ out:
 	close_fd(&pfd_[1]);
 }
 
+/* ------------------------------------------ 4. other map types, one boot */
+
+/* raw element commands on any key and value: 0 or an errno */
+static int elem_cmd(int cmd, int fd, const void *key, const void *val)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.map_fd = fd;
+	a.key = (__u64)(uintptr_t)key;
+	a.value = (__u64)(uintptr_t)val;
+	a.flags = cmd == BPF_MAP_UPDATE_ELEM ? BPF_ANY : 0;
+	return bpf_err(sys_bpf(cmd, &a, sizeof(a)));
+}
+
+static int map_create_kv(__u32 type, __u32 key_size, __u32 value_size,
+			 __u32 max)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.map_type = type;
+	a.key_size = key_size;
+	a.value_size = value_size;
+	a.max_entries = max;
+	return sys_bpf(BPF_MAP_CREATE, &a, sizeof(a));
+}
+
+/* "r0 = 0; exit" as a socket filter: an fd or -1 and errno */
+static int prog_load_trivial(void)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+	a.insns = (__u64)(uintptr_t)insns;
+	a.insn_cnt = 2;
+	a.license = (__u64)(uintptr_t)"GPL";
+	return sys_bpf(BPF_PROG_LOAD, &a, sizeof(a));
+}
+
+/*
+ * One map of @type with key 4 bytes and @value_size: update key @key with
+ * @val (0), freeze (0), fdinfo frozen, then update (also with @val2 on a
+ * second key), delete and a second freeze all EPERM, and the element is
+ * still there.
+ */
+static void update_then_freeze(const char *name, __u32 type, __u32 value_size,
+			       __u32 max, __u32 key, const void *val,
+			       __u32 key2, const void *val2)
+{
+	char what[96];
+	__u64 out[2];
+	int fd;
+
+	fd = map_create_kv(type, 4, value_size, max);
+	if (fd < 0) {
+		FAIL("BPF_MAP_CREATE %s: %s", name, ename(errno));
+		return;
+	}
+	snprintf(what, sizeof(what), "%s: update key %u", name, key);
+	CHECK_ERR(elem_cmd(BPF_MAP_UPDATE_ELEM, fd, &key, val), 0, what);
+	snprintf(what, sizeof(what), "%s: freeze", name);
+	CHECK_ERR(map_freeze(fd), 0, what);
+	CHECK_FROZEN(fd, 1, name);
+	snprintf(what, sizeof(what), "%s: update key %u after freeze", name, key);
+	CHECK_ERR(elem_cmd(BPF_MAP_UPDATE_ELEM, fd, &key, val), EPERM, what);
+	snprintf(what, sizeof(what), "%s: update key %u after freeze", name, key2);
+	CHECK_ERR(elem_cmd(BPF_MAP_UPDATE_ELEM, fd, &key2, val2), EPERM, what);
+	snprintf(what, sizeof(what), "%s: delete key %u after freeze", name, key);
+	CHECK_ERR(elem_cmd(BPF_MAP_DELETE_ELEM, fd, &key, NULL), EPERM, what);
+	snprintf(what, sizeof(what), "%s: second freeze", name);
+	CHECK_ERR(map_freeze(fd), EPERM, what);
+	/* prog_array and sockhash have no syscall lookup: the element is
+	 * checked where the kernel lets user space read it.
+	 */
+	if (type == BPF_MAP_TYPE_CPUMAP) {
+		memset(out, 0, sizeof(out));
+		snprintf(what, sizeof(what), "%s: lookup key %u after freeze", name, key);
+		if (CHECK_ERR(elem_cmd(BPF_MAP_LOOKUP_ELEM, fd, &key, out), 0, what))
+			CHECK(!memcmp(out, val, value_size),
+			      "%s: key %u changed by the refused writes", name, key);
+	}
+	close(fd);
+}
+
+/*
+ * Syscall-side updates that sleep or take other locks inside the count of
+ * writers in flight, then a freeze of each, in the boot that has the locks
+ * of test 1 (PROVE_LOCKING): a sockhash update (lock_sock()), a prog_array
+ * update (the map's poke_mutex), a cpumap update (creates a kthread), a
+ * queue push. Lockdep reports any cycle in the console, which fails the run.
+ * struct_ops needs BTF, which this kernel does not have: the BPF-CI config
+ * covers it.
+ */
+static void test_other_maps(void)
+{
+	int l = -1, c = -1, a = -1, prog = -1;
+	__u32 fd_a, fd_c, fd_p, qsize = 192, qsize2 = 64;
+	__u64 q1 = 0x1234, q2 = 0x5678;
+
+	if (!tcp_pair(&l, &c, &a))
+		goto out;
+	fd_a = a;
+	fd_c = c;
+	update_then_freeze("sockhash", BPF_MAP_TYPE_SOCKHASH, 4, 4, 7, &fd_a,
+			   8, &fd_c);
+
+	prog = prog_load_trivial();
+	if (prog < 0) {
+		FAIL("BPF_PROG_LOAD socket filter: %s", ename(errno));
+		goto out;
+	}
+	fd_p = prog;
+	update_then_freeze("prog_array", BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 0,
+			   &fd_p, 1, &fd_p);
+
+	/* struct bpf_cpumap_val with its qsize alone; CPU 0 and 1 online */
+	update_then_freeze("cpumap", BPF_MAP_TYPE_CPUMAP, 4, 2, 0, &qsize, 1,
+			   &qsize2);
+
+	/* a queue has no key: push, freeze, push EPERM, pop EPERM */
+	{
+		int q = map_create_kv(BPF_MAP_TYPE_QUEUE, 0, 8, 4);
+		__u64 v = 0;
+
+		if (q < 0) {
+			FAIL("BPF_MAP_CREATE queue: %s", ename(errno));
+			goto out;
+		}
+		CHECK_ERR(elem_cmd(BPF_MAP_UPDATE_ELEM, q, NULL, &q1), 0, "queue: push");
+		CHECK_ERR(map_freeze(q), 0, "queue: freeze");
+		CHECK_FROZEN(q, 1, "queue");
+		CHECK_ERR(elem_cmd(BPF_MAP_UPDATE_ELEM, q, NULL, &q2), EPERM,
+			  "queue: push after freeze");
+		CHECK_ERR(elem_cmd(BPF_MAP_LOOKUP_AND_DELETE_ELEM, q, NULL, &v),
+			  EPERM, "queue: pop after freeze");
+		if (CHECK_ERR(elem_cmd(BPF_MAP_LOOKUP_ELEM, q, NULL, &v), 0,
+			      "queue: peek after freeze"))
+			CHECK(v == q1, "queue: peek %#llx, pushed %#llx",
+			      (unsigned long long)v, (unsigned long long)q1);
+		close(q);
+	}
+out:
+	close_fd(&prog);
+	close_fd(&a);
+	close_fd(&c);
+	close_fd(&l);
+}
+
 /* ----------------------------------------------------------------- main */
 
 static void run(unsigned int nr, const char *name, void (*fn)(void))
@@ -1102,12 +1260,13 @@ static void run(unsigned int nr, const char *name, void (*fn)(void))
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(3);
+	ksft_set_plan(4);
 	page = sysconf(_SC_PAGESIZE);
 	signal(SIGPIPE, SIG_IGN);
 
 	run(1, "lockdep_mmap_recv_sockmap", test_lockdep);
 	run(2, "freeze_waits_for_sockmap_writer", test_freeze_waits);
 	run(3, "killed_freezer_leaves_map_freezing", test_killed_freezer);
+	run(4, "other_map_types_update_then_freeze", test_other_maps);
 	ksft_finished();
 }
