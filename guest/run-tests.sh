@@ -4,6 +4,13 @@
 # A test's name is its file name without ".sh".
 # More race trials than the selftest's default: the guest has the time.
 export MAP_FREEZE_TRIALS=10000
+# freeze.slow=N (make check-debug): the stress tests' watchdogs N times longer
+# on a kernel that runs every test several times slower.
+slow=$(sed -n 's/.*freeze\.slow=\([0-9]*\).*/\1/p' /proc/cmdline)
+if [ -n "$slow" ]; then
+	export STRESS_WATCHDOG_SCALE=$slow
+	echo "# freeze.slow=$slow: stress watchdogs $slow times longer"
+fi
 for t in /guest/tests/*; do
 	name=${t##*/}
 	name=${name%.sh}

@@ -20,6 +20,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -239,6 +240,12 @@ static inline int obj_get(const char *path, __u32 flags)
  * instead of stalling the guest; a process in watchdog()->child is killed
  * first. alarm(0) disarms it. The state lives in a function so that
  * programs that do not use it get no unused static variable.
+ *
+ * STRESS_WATCHDOG_SCALE=N (1 to 20) multiplies SECONDS: the guest sets it
+ * from freeze.slow=N on the kernel command line, which make check-debug
+ * passes because its KASAN and lock-debugging kernel runs every test several
+ * times slower. A hang is still caught, later. Any other value of it exits
+ * at once with a message.
  */
 struct watchdog {
 	char msg[200];
@@ -269,7 +276,22 @@ static inline void watchdog_fire(int sig)
 static inline void watchdog_arm(unsigned int nr, const char *name,
 				unsigned int seconds)
 {
+	const char *scale = getenv("STRESS_WATCHDOG_SCALE");
 	struct watchdog *w = watchdog();
+
+	if (scale) {
+		char *end;
+		unsigned long v;
+
+		errno = 0;
+		v = strtoul(scale, &end, 10);
+		if (errno || end == scale || *end || v < 1 || v > 20) {
+			printf("# bad STRESS_WATCHDOG_SCALE '%s' (1 to 20)\n"
+			       "not ok %u %s\n", scale, nr, name);
+			exit(1);
+		}
+		seconds *= v;
+	}
 
 	w->len = snprintf(w->msg, sizeof(w->msg),
 			  "# watchdog: %s still running after %u s\n"
