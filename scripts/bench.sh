@@ -26,7 +26,9 @@
 # bench/guest results (scripts/bench-report.py) and writes it to
 # build/SERIES/bench/report.md.
 # Environment: BENCH_ROUNDS (default 5); BENCH_BUILD_ONLY=1 builds the kernels
-# and stops (to build while something else runs, and measure later).
+# and stops (to build while something else runs, and measure later);
+# BENCH_KERNELS="base series ..." builds and measures only those (base and
+# series always), in that order; the report says which were left out.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -36,6 +38,14 @@ patch=$TOP/bench/ablation-$SERIES.patch
 
 B=$BUILD/bench
 rounds=${BENCH_ROUNDS:-5}
+all_kernels=(base series series_rust none rwsem mutex percpu_rwsem)
+read -r -a kernels <<<"${BENCH_KERNELS:-${all_kernels[*]}}"
+for k in "${kernels[@]}"; do
+	[[ " ${all_kernels[*]} " == *" $k "* ]] ||
+		die "BENCH_KERNELS: no kernel '$k' (there are: ${all_kernels[*]})"
+done
+[[ " ${kernels[*]} " == *" base "* && " ${kernels[*]} " == *" series "* ]] ||
+	die "BENCH_KERNELS must name base and series"
 mkdir -p "$B/logs" "$B/base/logs" "$B/ablation/logs"
 frags=("$TOP/config/test.config" "$TOP/config/bench.config")
 norust=$TOP/config/norust.config
@@ -81,15 +91,19 @@ if [ "$(cat "$B/ablation-key" 2>/dev/null)" != "$want" ]; then
 fi
 ensure_worktree "$B/base/linux" base
 
-bench_kernel base "$B/base" bench "${frags[@]}" "$norust"
-for v in counter rwsem mutex percpu_rwsem none; do
-	name=$v
-	[ "$v" = counter ] && name=series
-	bench_kernel "$name" "$B/ablation" bench "${frags[@]}" "$TOP/config/bench-$v.config" "$norust"
+for k in "${kernels[@]}"; do
+	case $k in
+	base) bench_kernel base "$B/base" bench "${frags[@]}" "$norust" ;;
+	series) bench_kernel series "$B/ablation" bench "${frags[@]}" \
+		"$TOP/config/bench-counter.config" "$norust" ;;
+	# series_rust has an object tree of its own: switching CONFIG_RUST off
+	# and on in one would rebuild the Rust crates whenever the kernels are.
+	series_rust) bench_kernel series_rust "$B/ablation" bench-rust "${frags[@]}" \
+		"$TOP/config/bench-counter.config" ;;
+	*) bench_kernel "$k" "$B/ablation" bench "${frags[@]}" \
+		"$TOP/config/bench-$k.config" "$norust" ;;
+	esac
 done
-# series_rust has an object tree of its own: switching CONFIG_RUST off and on
-# in one would rebuild the Rust crates whenever the kernels are.
-bench_kernel series_rust "$B/ablation" bench-rust "${frags[@]}" "$TOP/config/bench-counter.config"
 
 if [ "${BENCH_BUILD_ONLY:-}" = 1 ]; then
 	ok "bench: kernels built (BENCH_BUILD_ONLY=1: not measured)"
@@ -109,7 +123,6 @@ cp "$TOP/guest/init" "$root/init"
 cp "$TOP/bench/guest/bench.sh" "$U/map_bench" "$root/guest/"
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$B/initramfs.cpio"
 
-kernels=(base series series_rust rwsem mutex percpu_rwsem none)
 rm -f "$B"/logs/*.log
 for ((r = 1; r <= rounds; r++)); do
 	order=("${kernels[@]}")
@@ -128,5 +141,5 @@ for ((r = 1; r <= rounds; r++)); do
 	done
 done
 
-python3 "$TOP/scripts/bench-report.py" --rounds "$rounds" "$B/logs" | tee "$B/report.md"
+python3 "$TOP/scripts/bench-report.py" --rounds "$rounds" --kernels "${kernels[*]}" "$B/logs" | tee "$B/report.md"
 ok "bench: table in ${B#"$TOP"/}/report.md"
