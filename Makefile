@@ -72,7 +72,7 @@ DEBUG_RESULTS := $(BUILD)/results-debug.tsv
 check-debug: tree guest
 	@scripts/build.sh debug config/test.config config/debug.config
 	@rm -f $(DEBUG_RESULTS)
-	@APPEND=freeze.slow=4 GUEST_TIMEOUT=3600 scripts/boot.sh check $(BUILD)/logs/guest-check-debug.log debug || true
+	@APPEND='freeze.slow=4 freeze.trials=2000' GUEST_TIMEOUT=3600 scripts/boot.sh check $(BUILD)/logs/guest-check-debug.log debug || true
 	@python3 scripts/evaluate.py --results $(DEBUG_RESULTS) --ksrc $(BUILD)/linux --debug \
 		$(addprefix --expect ,$(GUEST_TESTS)) debug $(BUILD)/logs/guest-check-debug.log
 	@python3 scripts/evaluate.py --results $(DEBUG_RESULTS) --summary
