@@ -142,33 +142,46 @@ static __printf(2, 3) void fail_at(int line, const char *fmt, ...)
 
 /* ------------------------------------------------------------- bpf, proc */
 
-/* key 4 bytes, value 4 (a u32 fd) or 8 (a u64 fd); an fd or -1 and errno */
-static int sockmap_create(__u32 value_size, __u32 max_entries)
+/* raw element commands on any key and value: 0 or an errno */
+static int elem_cmd(int cmd, int fd, const void *key, const void *val)
 {
 	union bpf_attr a;
 
 	memset(&a, 0, sizeof(a));
-	a.map_type = BPF_MAP_TYPE_SOCKMAP;
-	a.key_size = 4;
+	a.map_fd = fd;
+	a.key = (__u64)(uintptr_t)key;
+	a.value = (__u64)(uintptr_t)val;
+	a.flags = cmd == BPF_MAP_UPDATE_ELEM ? BPF_ANY : 0;
+	return bpf_err(sys_bpf(cmd, &a, sizeof(a)));
+}
+
+static int map_create_kv(__u32 type, __u32 key_size, __u32 value_size,
+			 __u32 max)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.map_type = type;
+	a.key_size = key_size;
 	a.value_size = value_size;
-	a.max_entries = max_entries;
+	a.max_entries = max;
 	return sys_bpf(BPF_MAP_CREATE, &a, sizeof(a));
+}
+
+/* key 4 bytes, value 4 (a u32 fd) or 8 (a u64 fd); an fd or -1 and errno */
+static int sockmap_create(__u32 value_size, __u32 max_entries)
+{
+	return map_create_kv(BPF_MAP_TYPE_SOCKMAP, 4, value_size, max_entries);
 }
 
 /* 0 or an errno */
 static int sockmap_update(int map, __u32 value_size, __u32 key, int sock)
 {
 	__u32 v32 = sock;
-	union bpf_attr a;
 
 	if (value_size == 8)
 		return map_update(map, key, (__u64)sock);
-	memset(&a, 0, sizeof(a));
-	a.map_fd = map;
-	a.key = (__u64)(uintptr_t)&key;
-	a.value = (__u64)(uintptr_t)&v32;
-	a.flags = BPF_ANY;
-	return bpf_err(sys_bpf(BPF_MAP_UPDATE_ELEM, &a, sizeof(a)));
+	return elem_cmd(BPF_MAP_UPDATE_ELEM, map, &key, &v32);
 }
 
 /* the "frozen:" line of the map's fdinfo: 0, 1, or -1 if unreadable */
@@ -1089,32 +1102,6 @@ out:
 }
 
 /* ------------------------------------------ 4. other map types, one boot */
-
-/* raw element commands on any key and value: 0 or an errno */
-static int elem_cmd(int cmd, int fd, const void *key, const void *val)
-{
-	union bpf_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.map_fd = fd;
-	a.key = (__u64)(uintptr_t)key;
-	a.value = (__u64)(uintptr_t)val;
-	a.flags = cmd == BPF_MAP_UPDATE_ELEM ? BPF_ANY : 0;
-	return bpf_err(sys_bpf(cmd, &a, sizeof(a)));
-}
-
-static int map_create_kv(__u32 type, __u32 key_size, __u32 value_size,
-			 __u32 max)
-{
-	union bpf_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.map_type = type;
-	a.key_size = key_size;
-	a.value_size = value_size;
-	a.max_entries = max;
-	return sys_bpf(BPF_MAP_CREATE, &a, sizeof(a));
-}
 
 /* "r0 = 0; exit" as a socket filter: an fd or -1 and errno */
 static int prog_load_trivial(void)
