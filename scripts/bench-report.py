@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turn make bench's guest logs into the table of ratios (markdown).
 
-usage: bench-report.py [--plain] [--kernels "K ..."] --rounds N LOGDIR
+usage: bench-report.py [--plain] [--kernels "K ..."] [--insn-rounds M] --rounds N LOGDIR
 
 LOGDIR holds roundR-KERNEL.log for R in 1..N and each kernel (base, series,
 series_rust, rwsem, mutex, percpu_rwsem, none: see scripts/bench.sh); each log
@@ -18,6 +18,12 @@ the same protocol (computed the same way, per round). Absolute values are the
 median over rounds. Any kernel splat in a log fails the report. With
 --plain the tables are aligned plain text (for a cover letter) instead of
 markdown.
+
+With --insn-rounds M, LOGDIR also holds insnR-KERNEL.log (the guest console,
+naming each region: "bench insn_region_R NAME") and insnR-KERNEL.log.plugin
+(bench/qemu/insn_marks.c's "insn_marks region R calls C insns S") for R in
+1..M: the guest instructions per operation, whose median over the rounds is
+shown with ratios to base, series/none and series_rust/series.
 """
 import argparse
 import os
@@ -43,21 +49,47 @@ LATENCY = ["freeze_idle_ns_p50", "freeze_idle_ns_p99",
 OTHER = ["freeze_load_first_try_pct", "freeze_load_attempts_max", "freeze_load_late_writes"]
 
 
-def parse(path):
+def block(path, start, what):
+    """The lines between START and a successful end of a guest log, which
+    must hold no kernel splat."""
     text = open(path, errors="replace").read()
-    m = re.search(r"^<<<bench>>>$(.*?)^<<<end bench rc=(\d+)>>>$", text, re.S | re.M)
+    m = re.search(rf"^{start}$(.*?)^<<<end bench rc=(\d+)>>>$", text, re.S | re.M)
     if not m or m.group(2) != "0":
-        sys.exit(f"error: no complete benchmark in {path}")
+        sys.exit(f"error: no complete {what} in {path}")
     splat = SPLATS.search(text)
     if splat:
         sys.exit(f"error: kernel splat in {path}: {splat.group(0)!r}")
+    return m.group(1)
+
+
+def parse(path):
     vals = {}
-    for line in m.group(1).splitlines():
+    for line in block(path, "<<<bench>>>", "benchmark").splitlines():
         f = line.split()
         if len(f) == 3 and f[0] == "bench":
             vals.setdefault(f[1], []).append(float(f[2]))
     # A metric measured several times in one boot counts as its median.
     return {k: statistics.median(v) for k, v in vals.items()}
+
+
+def parse_insn(path):
+    """{region name: (calls, median call's instructions)} of one
+    instruction-count boot."""
+    text = block(path, "<<<bench insn>>>", "instruction count")
+    names = dict(re.findall(r"^bench insn_region_(\d+) (\w+)$", text, re.M))
+    plugin = open(path + ".plugin", errors="replace").read()
+    if re.search(r"^insn_marks errors", plugin, re.M):
+        sys.exit(f"error: marks out of order in {path}.plugin")
+    res = {}
+    for r, calls, _, median in re.findall(
+            r"^insn_marks region (\d+) calls (\d+) insns (\d+) median (\d+)$", plugin, re.M):
+        if r not in names:
+            sys.exit(f"error: {path}.plugin: region {r} has no name in {path}")
+        res[names[r]] = (int(calls), int(median))
+    if set(res) != set(names.values()):
+        sys.exit(f"error: {path}.plugin: regions {sorted(res)}, the guest named "
+                 f"{sorted(names.values())}")
+    return res
 
 
 def fmt(x):
@@ -79,6 +111,7 @@ def main():
     ap.add_argument("--plain", action="store_true")
     ap.add_argument("--kernels", default=" ".join(ALL_KERNELS),
                     help="the kernels measured (make bench's BENCH_KERNELS)")
+    ap.add_argument("--insn-rounds", type=int, default=0)
     ap.add_argument("logdir")
     a = ap.parse_args()
     KERNELS = [k for k in ALL_KERNELS if k in a.kernels.split()]
@@ -124,6 +157,8 @@ def main():
             cells.append(f"{fmt(statistics.median(v))} [{fmt(min(v))}–{fmt(max(v))}]")
         out.append(f"| {m} | " + " | ".join(cells) + " |")
     out.append("")
+    if a.insn_rounds:
+        out += insn_table(a, KERNELS, RATIOS)
 
     # Targets of the series against base and against the no-bookkeeping limit.
     checks = []
@@ -146,6 +181,32 @@ def main():
     for name, met in checks:
         out.append(f"- {'met' if met else 'MISSED'}: {name}")
     print("\n".join(plain(out) if a.plain else out))
+
+
+def insn_table(a, KERNELS, RATIOS):
+    """The instructions per operation, and their ratios, as table lines."""
+    idata = {k: [parse_insn(os.path.join(a.logdir, f"insn{r}-{k}.log"))
+                 for r in range(1, a.insn_rounds + 1)] for k in KERNELS}
+    ops = list(idata["base"][0])
+    for k in KERNELS:
+        for d in idata[k]:
+            if {o: d[o][0] for o in d} != {o: idata["base"][0][o][0] for o in ops}:
+                sys.exit(f"error: {k}: the instruction counts cover other calls than base's")
+    out = [f"Guest instructions of the median call (QEMU plugin bench/qemu/insn_marks.c, "
+           f"1 vCPU, {a.insn_rounds} boot(s) per kernel; calls: "
+           + ", ".join(f"{o} {idata['base'][0][o][0]}" for o in ops)
+           + "): median over boots; ratios per pair of boots, median [min–max].", ""]
+    out.append("| operation | " + " | ".join(KERNELS) + " | "
+               + " | ".join(f"{k}/{ref}" for k, ref in RATIOS) + " |")
+    out.append("|---|" + "---|" * (len(KERNELS) + len(RATIOS)))
+    for o in ops:
+        row = [o] + [fmt(statistics.median(d[o][1] for d in idata[k])) for k in KERNELS]
+        for k, ref in RATIOS:
+            rs = [d[o][1] / b[o][1] for d, b in zip(idata[k], idata[ref])]
+            row.append(ratio_cell(rs))
+        out.append("| " + " | ".join(row) + " |")
+    out.append("")
+    return out
 
 
 def plain(lines):

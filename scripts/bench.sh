@@ -22,10 +22,14 @@
 # The last four are the other choices of the ablation patch (CONFIG_RUST=n).
 # Boots each under QEMU TCG with 2 vCPUs and runs bench/guest/map_bench,
 # round after round, alternating the kernels (ABBA order: every other round
-# runs them backwards, so linear drift cancels), then prints the table of
-# bench/guest results (scripts/bench-report.py) and writes it to
+# runs them backwards, so linear drift cancels). Then boots each again with
+# one vCPU under the QEMU plugin bench/qemu/insn_marks.c, which counts the
+# guest instructions of each update, lookup and idle freeze: TCG's timing
+# spreads by 20-30% from round to round, instruction counts by far less.
+# Prints the table of both (scripts/bench-report.py) and writes it to
 # build/SERIES/bench/report.md.
-# Environment: BENCH_ROUNDS (default 5); BENCH_BUILD_ONLY=1 builds the kernels
+# Environment: BENCH_ROUNDS (default 5); BENCH_INSN_ROUNDS (default 2)
+# instruction-count boots per kernel; BENCH_BUILD_ONLY=1 builds the kernels
 # and stops (to build while something else runs, and measure later);
 # BENCH_KERNELS="base series ..." builds and measures only those (base and
 # series always), in that order; the report says which were left out.
@@ -38,6 +42,7 @@ patch=$TOP/bench/ablation-$SERIES.patch
 
 B=$BUILD/bench
 rounds=${BENCH_ROUNDS:-5}
+insn_rounds=${BENCH_INSN_ROUNDS:-2}
 all_kernels=(base series series_rust none rwsem mutex percpu_rwsem)
 read -r -a kernels <<<"${BENCH_KERNELS:-${all_kernels[*]}}"
 for k in "${kernels[@]}"; do
@@ -110,7 +115,39 @@ if [ "${BENCH_BUILD_ONLY:-}" = 1 ]; then
 	exit 0
 fi
 
-step "bench: guest program and initramfs"
+# The plugin, built against qemu-plugin.h of the installed QEMU: from the
+# Debian source package of the same version (apt verifies it against the
+# signed index), kept in /var/cache/bpf-freeze/qemu-plugin/VERSION.
+qemu_plugin() {
+	local ver dir list
+	ver=$(dpkg-query -W -f='${source:Version}' qemu-system-x86)
+	dir=/var/cache/bpf-freeze/qemu-plugin/${ver//:/_}
+	if [ ! -f "$dir/qemu-plugin.h" ]; then
+		step "bench: qemu-plugin.h of QEMU $ver (Debian source package)"
+		rm -rf "$dir.tmp"
+		mkdir -p "$dir.tmp/lists/partial"
+		list=$dir.tmp/sources.list
+		printf 'deb-src http://deb.debian.org/debian %s main\n' \
+			bookworm bookworm-updates >"$list"
+		printf 'deb-src http://deb.debian.org/debian-security bookworm-security main\n' >>"$list"
+		local apt=(apt-get -q -o Dir::Etc::sourcelist="$list" -o Dir::Etc::sourceparts=-
+			-o Dir::State::Lists="$dir.tmp/lists")
+		"${apt[@]}" update >"$B/qemu-src.log" 2>&1 &&
+			(cd "$dir.tmp" && "${apt[@]}" source --download-only "qemu=$ver") \
+				>>"$B/qemu-src.log" 2>&1 ||
+			die "cannot fetch the source of qemu $ver, see ${B#"$TOP"/}/qemu-src.log"
+		tar -xJf "$dir.tmp"/qemu_*.orig.tar.xz -C "$dir.tmp" --wildcards \
+			'*/include/qemu/qemu-plugin.h'
+		mkdir -p "$dir"
+		mv "$dir.tmp"/*/include/qemu/qemu-plugin.h "$dir/"
+		rm -rf "$dir.tmp"
+	fi
+	gcc -O2 -Wall -Werror -shared -fPIC -I"$dir" "$TOP/bench/qemu/insn_marks.c" \
+		-o "$B/libinsn_marks.so"
+}
+
+step "bench: guest program, initramfs and QEMU plugin"
+qemu_plugin
 U=$B/user
 root=$U/initramfs
 mkdir -p "$U"
@@ -123,7 +160,7 @@ cp "$TOP/guest/init" "$root/init"
 cp "$TOP/bench/guest/bench.sh" "$U/map_bench" "$root/guest/"
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$B/initramfs.cpio"
 
-rm -f "$B"/logs/*.log
+rm -f "$B"/logs/*.log "$B"/logs/*.plugin
 for ((r = 1; r <= rounds; r++)); do
 	order=("${kernels[@]}")
 	if ((r % 2 == 0)); then
@@ -141,5 +178,21 @@ for ((r = 1; r <= rounds; r++)); do
 	done
 done
 
-python3 "$TOP/scripts/bench-report.py" --rounds "$rounds" --kernels "${kernels[*]}" "$B/logs" | tee "$B/report.md"
+# Instruction counts: one vCPU, so that the plugin counts the benchmark's
+# CPU only. The counts hardly depend on the order, so no ABBA.
+for ((r = 1; r <= insn_rounds; r++)); do
+	for k in "${kernels[@]}"; do
+		log=$B/logs/insn$r-$k.log
+		rm -f "$log.plugin"
+		KERNEL=$B/$k.bzImage INITRD=$B/initramfs.cpio GUEST_TIMEOUT=900 SMP=1 \
+			APPEND=freeze.bench=insn QEMU_PLUGIN=$B/libinsn_marks.so \
+			QEMU_PLUGIN_LOG=$log.plugin \
+			"$TOP/scripts/boot.sh" bench "$log" "$k" | sed "s/^/[insn $r\/$insn_rounds] /"
+		grep -q '^<<<end bench rc=0>>>$' "$log" ||
+			{ tail -n 30 "$log" >&2; die "instruction counts failed on $k in round $r, see ${log#"$TOP"/}"; }
+	done
+done
+
+python3 "$TOP/scripts/bench-report.py" --rounds "$rounds" --insn-rounds "$insn_rounds" \
+	--kernels "${kernels[*]}" "$B/logs" | tee "$B/report.md"
 ok "bench: table in ${B#"$TOP"/}/report.md"

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Boot a kernel under QEMU TCG with 2 vCPUs and the test initramfs.
+# Boot a kernel under QEMU TCG with 2 vCPUs (or SMP) and the test initramfs.
 # usage: boot.sh MODE LOG [NAME]   MODE: run|check|bench, NAME: kernel build (rust)
 # Environment: KERNEL and INITRD override the bzImage of NAME and
-# build/initramfs.cpio; APPEND adds to the kernel command line.
+# build/initramfs.cpio; APPEND adds to the kernel command line; SMP sets the
+# number of vCPUs (default 2); QEMU_PLUGIN loads a TCG plugin, whose output
+# goes to QEMU_PLUGIN_LOG.
 # The serial console goes to LOG; the guest reboots when done, which ends QEMU (-no-reboot).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -13,11 +15,19 @@ initrd=${INITRD:-$BUILD/initramfs.cpio}
 timeout_s=${GUEST_TIMEOUT:-900}
 [ -f "$kernel" ] || die "no kernel at $kernel"
 
-step "booting $name kernel under QEMU TCG (-smp 2), mode=$mode, timeout ${timeout_s}s"
+smp=${SMP:-2}
+plugin=()
+if [ -n "${QEMU_PLUGIN:-}" ]; then
+	[ -n "${QEMU_PLUGIN_LOG:-}" ] || die "QEMU_PLUGIN needs QEMU_PLUGIN_LOG"
+	plugin=(-plugin "$QEMU_PLUGIN" -d plugin -D "$QEMU_PLUGIN_LOG")
+fi
+
+step "booting $name kernel under QEMU TCG (-smp $smp), mode=$mode, timeout ${timeout_s}s"
 t=$(date +%s)
 rc=0
 timeout --foreground -k 10 "$timeout_s" \
-	qemu-system-x86_64 -accel tcg -smp 2 -m 1G -nographic -no-reboot \
+	qemu-system-x86_64 -accel tcg -smp "$smp" -m 1G -nographic -no-reboot \
+	"${plugin[@]}" \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 freeze.mode=$mode${APPEND:+ $APPEND}" \
 	</dev/null >"$log" 2>&1 || rc=$?

@@ -2,20 +2,22 @@
 /*
  * map_bench: measure what the BPF_MAP_FREEZE series costs and buys.
  *
- * The series puts a per-map rw_semaphore around syscall writers (taken
- * shared by update/delete) and BPF_MAP_FREEZE (taken exclusive), so freeze
- * waits for writers in flight instead of failing with -EBUSY. This program
- * measures the writer fast path and the freeze latency, idle and under load,
- * so the same binary can be run on the base and on the patched kernels.
+ * The series counts syscall-side writers in flight and makes BPF_MAP_FREEZE
+ * wait for them instead of failing with -EBUSY. This program measures the
+ * writer fast path and the freeze latency, idle and under load, so the same
+ * binary can be run on the base and on the patched kernels.
  *
  * Usage: map_bench [GROUP...]
- *   GROUP is one of "update", "freeze_idle", "freeze_load"; default is all
- *   three, in that order.
+ *   GROUP is one of "update", "freeze_idle", "freeze_load" (2 CPUs online);
+ *   default is these three, in that order. Or "insn" alone (1 CPU online):
+ *   the same operations, one at a time between the marks of the QEMU plugin
+ *   bench/qemu/insn_marks.c, which counts the guest instructions each takes.
  *
  * Environment:
  *   BENCH_DURATION     seconds per update measurement (float, default 1.0)
  *   BENCH_FREEZE_N     maps frozen for the idle latency (default 200)
  *   BENCH_LOAD_TRIALS  trials of freeze under load (default 200)
+ *   BENCH_INSN_N       operations of each kind counted by "insn" (default 5000)
  *
  * Output (stdout): one "bench METRIC VALUE" line per metric, starting with
  * "bench cpus_online N"; every other line starts with "# ". Any unexpected
@@ -30,6 +32,7 @@
  *   freeze_load_attempts_max     most freeze calls needed in one trial
  *   freeze_load_late_writes      updates that started after freeze returned
  *                                0 and still succeeded (must be 0)
+ *   insn_region_R NAME           "insn": the plugin's region R is NAME
  *
  * Build: clang -O2 -g -Wall -Werror -static \
  *          -I<linux>/tools/include/uapi map_bench.c -lpthread -o map_bench
@@ -144,6 +147,17 @@ static int map_update(int fd, __u32 key, __u64 val)
 	attr.value = (__u64)(unsigned long)&val;
 	attr.flags = BPF_ANY;
 	return sys_bpf(BPF_MAP_UPDATE_ELEM, &attr) ? -errno : 0;
+}
+
+static int map_lookup(int fd, __u32 key, __u64 *val)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_fd = fd;
+	attr.key = (__u64)(unsigned long)&key;
+	attr.value = (__u64)(unsigned long)val;
+	return sys_bpf(BPF_MAP_LOOKUP_ELEM, &attr) ? -errno : 0;
 }
 
 static int map_freeze(int fd)
@@ -538,6 +552,81 @@ static void group_freeze_load(void)
 	free(frozen);
 }
 
+/* ---- 4. instruction counts ------------------------------------------ */
+
+/*
+ * A mark is the no-op "nopl 0x5a52MMMM(%rax)", which bench/qemu/insn_marks.c
+ * recognizes: MMMM = 2 * region at the beginning of a region, 2 * region + 1
+ * at its end. The plugin counts the instructions the guest's one CPU runs in
+ * between, the syscall's and any interrupt's alike.
+ */
+#define INSN_MARK(m) \
+	asm volatile(".byte 0x0f, 0x1f, 0x80\n\t.long %c0" \
+		     : : "i"(0x5a520000 | (m)) : "memory")
+#define INSN_COUNT(region, call)					\
+	({								\
+		int __err;						\
+									\
+		INSN_MARK(2 * (region));				\
+		__err = (call);						\
+		INSN_MARK(2 * (region) + 1);				\
+		__err;							\
+	})
+
+enum {
+	INSN_UPDATE_ARRAY,	/* BPF_MAP_UPDATE_ELEM, array, existing key */
+	INSN_UPDATE_HASH,	/* the same on a full hash map */
+	INSN_LOOKUP_ARRAY,	/* BPF_MAP_LOOKUP_ELEM: a path no kernel changes */
+	INSN_FREEZE_IDLE,	/* BPF_MAP_FREEZE of an array no one writes */
+};
+
+static void group_insn(void)
+{
+	static const char *const names[] = {
+		[INSN_UPDATE_ARRAY] = "update_array",
+		[INSN_UPDATE_HASH] = "update_hash",
+		[INSN_LOOKUP_ARRAY] = "lookup_array",
+		[INSN_FREEZE_IDLE] = "freeze_idle",
+	};
+	int n = env_int("BENCH_INSN_N", 5000);
+	int nfreeze = env_int("BENCH_FREEZE_N", 200);
+	int fa = map_create(BPF_MAP_TYPE_ARRAY, UPDATE_ENTRIES);
+	int fh = map_create(BPF_MAP_TYPE_HASH, UPDATE_ENTRIES);
+	__u32 key;
+	__u64 val;
+	int i, fd, err;
+
+	for (i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)
+		printf("bench insn_region_%d %s\n", i, names[i]);
+	/* Prefill, so hash updates replace elements instead of inserting. */
+	for (key = 0; key < UPDATE_ENTRIES; key++) {
+		err = map_update(fh, key, 0);
+		if (err)
+			fail("prefill hash key %u: %s", key, strerror(-err));
+	}
+	printf("# insn: %d updates and lookups, %d freezes\n", n, nfreeze);
+	/* Interleaved, so that interrupts fall on each kind alike. */
+	for (i = 0; i < n; i++) {
+		key = i % UPDATE_ENTRIES;
+		err = INSN_COUNT(INSN_UPDATE_ARRAY, map_update(fa, key, i));
+		if (!err)
+			err = INSN_COUNT(INSN_UPDATE_HASH, map_update(fh, key, i));
+		if (!err)
+			err = INSN_COUNT(INSN_LOOKUP_ARRAY, map_lookup(fa, key, &val));
+		if (err)
+			fail("insn: map operation %d: %s", i, strerror(-err));
+	}
+	for (i = 0; i < nfreeze; i++) {
+		fd = map_create(BPF_MAP_TYPE_ARRAY, IDLE_ENTRIES);
+		err = INSN_COUNT(INSN_FREEZE_IDLE, map_freeze(fd));
+		if (err)
+			fail("insn: BPF_MAP_FREEZE: %s", strerror(-err));
+		close(fd);
+	}
+	close(fa);
+	close(fh);
+}
+
 /* ---- main ------------------------------------------------------------ */
 
 static const struct group {
@@ -547,6 +636,7 @@ static const struct group {
 	{ "update", group_update },
 	{ "freeze_idle", group_freeze_idle },
 	{ "freeze_load", group_freeze_load },
+	{ "insn", group_insn },
 };
 
 #define NR_GROUPS (int)(sizeof(groups) / sizeof(groups[0]))
@@ -573,7 +663,7 @@ static const struct group *find_group(const char *name)
 	for (i = 0; i < NR_GROUPS; i++)
 		if (!strcmp(groups[i].name, name))
 			return &groups[i];
-	fail("unknown group '%s' (expected update, freeze_idle, freeze_load)",
+	fail("unknown group '%s' (expected update, freeze_idle, freeze_load or insn)",
 	     name);
 }
 
@@ -586,13 +676,23 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	printf("bench cpus_online %ld\n", cpus);
-	if (cpus < 2)
-		fail("need 2 CPUs online");
-	pick_cpus();
-
 	/* Check the names before spending minutes on the first group. */
 	for (i = 1; i < argc; i++)
 		find_group(argv[i]);
+
+	if (argc == 2 && !strcmp(argv[1], "insn")) {
+		/* The plugin counts one CPU's instructions: no other may run. */
+		if (cpus != 1)
+			fail("insn: needs exactly 1 CPU online, not %ld", cpus);
+		group_insn();
+		return 0;
+	}
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "insn"))
+			fail("insn runs alone, on a 1-CPU guest");
+	if (cpus < 2)
+		fail("need 2 CPUs online");
+	pick_cpus();
 
 	if (argc < 2) {
 		for (i = 0; i < NR_GROUPS; i++)

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * insn_marks: a QEMU TCG plugin that counts the guest instructions executed
+ * between marks that a guest program places around the operations it
+ * measures (make bench's instruction counts, bench/guest/map_bench.c's
+ * "insn" group).
+ *
+ * A mark is the 7-byte no-op "nopl 0x5a52MMMM(%rax)" (0f 1f 80 MM MM 52 5a)
+ * at a user-space address: MMMM = 2 * region for the region's beginning,
+ * 2 * region + 1 for its end. Every guest instruction adds one to a counter
+ * (an inline add per instruction, so a block left early by an exception
+ * counts only what ran); a begin mark takes the counter, the end mark adds
+ * the difference to the region's total. What runs in between on the CPU,
+ * interrupts included, is counted: the guest must have one vCPU, and the
+ * plugin refuses to load otherwise. Instruction counts do not depend on the
+ * host's load, unlike TCG's timing, but they weigh a locked or fenced
+ * instruction the same as any other.
+ *
+ * At exit, one line per region that was entered, on the QEMU log (-d plugin
+ * -D FILE):
+ *   insn_marks region R calls C insns S median M
+ * S is the total over the C calls, M the median call's count: an interrupt
+ * that falls into a few calls moves the total but not the median.
+ * and "insn_marks errors E" if a mark came out of order (a begin of an open
+ * region or an end of a closed one; such an end is not counted).
+ *
+ * Build (qemu-plugin.h of the QEMU that loads it, API version 1):
+ *   cc -O2 -Wall -shared -fPIC -I<dir of qemu-plugin.h> insn_marks.c \
+ *      -o libinsn_marks.so
+ */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <qemu-plugin.h>
+
+QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
+
+#define NR_REGIONS	16
+#define MARK_LEN	7
+#define USER_TOP	(1ULL << 47)	/* x86-64 user addresses are below */
+
+static uint64_t insns;	/* instructions executed by the one vCPU */
+
+static struct region {
+	bool open;
+	uint64_t begin, calls, insns;
+	uint64_t *each;		/* each call's count, for the median */
+	size_t cap;
+} regions[NR_REGIONS];
+static uint64_t errors;
+static bool nomem;
+
+static void record(struct region *r, uint64_t n)
+{
+	if (r->calls == r->cap) {
+		size_t cap = r->cap ? 2 * r->cap : 4096;
+		uint64_t *each = realloc(r->each, cap * sizeof(*each));
+
+		if (!each) {
+			nomem = true;
+			return;
+		}
+		r->each = each;
+		r->cap = cap;
+	}
+	r->each[r->calls++] = n;
+	r->insns += n;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void mark(unsigned int vcpu_index, void *udata)
+{
+	uintptr_t m = (uintptr_t)udata;
+	struct region *r = &regions[m / 2];
+
+	if (!(m & 1)) {
+		errors += r->open;
+		r->open = true;
+		r->begin = insns;
+	} else if (!r->open) {
+		errors++;
+	} else {
+		r->open = false;
+		record(r, insns - r->begin);
+	}
+}
+
+/* MARK's number if insn is a mark at a user address, else -1. */
+static int mark_of(struct qemu_plugin_insn *insn)
+{
+	const uint8_t *b = qemu_plugin_insn_data(insn);
+	unsigned int m;
+
+	if (qemu_plugin_insn_vaddr(insn) >= USER_TOP ||
+	    qemu_plugin_insn_size(insn) != MARK_LEN ||
+	    b[0] != 0x0f || b[1] != 0x1f || b[2] != 0x80 ||
+	    b[5] != 0x52 || b[6] != 0x5a)
+		return -1;
+	m = b[3] | b[4] << 8;
+	return m < 2 * NR_REGIONS ? (int)m : -1;
+}
+
+static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
+{
+	size_t i, n = qemu_plugin_tb_n_insns(tb);
+
+	for (i = 0; i < n; i++) {
+		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+		int m = mark_of(insn);
+
+		/* Whether a mark's callback sees its own add or not, begin
+		 * and end marks see it alike: the difference is exact.
+		 */
+		if (m >= 0)
+			qemu_plugin_register_vcpu_insn_exec_cb(insn, mark,
+				QEMU_PLUGIN_CB_NO_REGS, (void *)(uintptr_t)m);
+		qemu_plugin_register_vcpu_insn_exec_inline(insn,
+			QEMU_PLUGIN_INLINE_ADD_U64, &insns, 1);
+	}
+}
+
+static void report(qemu_plugin_id_t id, void *p)
+{
+	char line[128];
+	int r;
+
+	for (r = 0; r < NR_REGIONS; r++) {
+		struct region *g = &regions[r];
+
+		if (!g->calls)
+			continue;
+		qsort(g->each, g->calls, sizeof(*g->each), cmp_u64);
+		snprintf(line, sizeof(line),
+			 "insn_marks region %d calls %" PRIu64 " insns %" PRIu64
+			 " median %" PRIu64 "\n",
+			 r, g->calls, g->insns, g->each[g->calls / 2]);
+		qemu_plugin_outs(line);
+	}
+	if (nomem)
+		errors++;
+	if (errors) {
+		snprintf(line, sizeof(line), "insn_marks errors %" PRIu64 "\n",
+			 errors);
+		qemu_plugin_outs(line);
+	}
+}
+
+QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id,
+					   const qemu_info_t *info,
+					   int argc, char **argv)
+{
+	if (!info->system_emulation || info->system.smp_vcpus != 1 ||
+	    info->system.max_vcpus != 1) {
+		fprintf(stderr, "insn_marks: needs system emulation with one vCPU (-smp 1)\n");
+		return -1;
+	}
+	if (strcmp(info->target_name, "x86_64")) {
+		fprintf(stderr, "insn_marks: x86_64 guests only, not %s\n",
+			info->target_name);
+		return -1;
+	}
+	qemu_plugin_register_vcpu_tb_trans_cb(id, tb_trans);
+	qemu_plugin_register_atexit_cb(id, report, NULL);
+	return 0;
+}
