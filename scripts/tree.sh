@@ -3,9 +3,16 @@
 # linux-source-6.12 (the stable backport) as one base commit (tag "base"),
 # with patches/SERIES/*.patch applied on top as commits by git am.
 #
+# The base commit is made once per package version and kept, as a bare
+# repository, in /var/cache/bpf-freeze/git/ (next to the compiler cache,
+# outside any clone); a tree is a local clone of it (objects hard-linked)
+# and a checkout, so a fresh clone of the harness does not unpack and commit
+# the 80,000 files again. The commit is the same either way: fixed author,
+# committer and dates.
+#
 # The tree is only rebuilt when needed, so incremental kernel builds stay
 # incremental:
-#  - no tree, or the package's version changed: unpack afresh;
+#  - no tree, or the package's version changed: clone the base afresh;
 #  - patches/SERIES changed since the series was last applied or exported: reset
 #    to base and re-apply (refused if the tree has uncommitted edits);
 #  - otherwise the tree (including a developer's uncommitted edits) is used
@@ -20,13 +27,12 @@ debver=${KPKG_VERSION:-$(dpkg-query -W -f='${Version}' "$KPKG")}
 export GIT_AUTHOR_NAME="Debian $KPKG" GIT_AUTHOR_EMAIL="debian-kernel@lists.debian.org"
 export GIT_COMMITTER_NAME="$GIT_AUTHOR_NAME" GIT_COMMITTER_EMAIL="$GIT_AUTHOR_EMAIL"
 
-if [ ! -f "$KSRC/.git/base-version" ] || [ "$(cat "$KSRC/.git/base-version")" != "$debver" ]; then
-	step "unpacking $KPKG $debver into ${KSRC#"$TOP"/}"
-	rm -rf "$KSRC" "$KSRC.tmp"
-	mkdir -p "$KSRC.tmp"
-	run_logged unpack tar -xf "$tarball" -C "$KSRC.tmp" --strip-components=1
+# base_repo DIR: unpack the package into DIR and commit it (tag "base").
+base_repo() {
+	mkdir -p "$1"
+	run_logged unpack tar -xf "$tarball" -C "$1" --strip-components=1
 	(
-		cd "$KSRC.tmp"
+		cd "$1"
 		git init -q -b base-tree .
 		git config core.autocrlf false
 		git config gc.auto 0
@@ -41,8 +47,29 @@ if [ ! -f "$KSRC/.git/base-version" ] || [ "$(cat "$KSRC/.git/base-version")" !=
 		git add -A -f . >/dev/null
 		git commit -q -m "Debian $KPKG $debver"
 		git tag base
-		git checkout -q -b series
 	) >"$LOGS/base-commit.log" 2>&1 || { tail "$LOGS/base-commit.log"; die "base commit failed"; }
+}
+
+if [ ! -f "$KSRC/.git/base-version" ] || [ "$(cat "$KSRC/.git/base-version")" != "$debver" ]; then
+	cache=/var/cache/bpf-freeze/git/$KPKG-$debver.git
+	if ! git -C "$cache" rev-parse -q --verify base >/dev/null 2>&1; then
+		step "unpacking $KPKG $debver into ${cache}"
+		rm -rf "$cache" "$cache.work" "$cache.tmp"
+		base_repo "$cache.work"
+		git clone -q --bare --local "$cache.work" "$cache.tmp"
+		rm -rf "$cache.work"
+		mv "$cache.tmp" "$cache"
+	fi
+	step "checking out $KPKG $debver into ${KSRC#"$TOP"/}"
+	rm -rf "$KSRC" "$KSRC.tmp"
+	git clone -q --local --no-checkout "$cache" "$KSRC.tmp"
+	(
+		cd "$KSRC.tmp"
+		git remote remove origin
+		git config core.autocrlf false
+		git config gc.auto 0
+		git checkout -q -b series base
+	) >"$LOGS/base-checkout.log" 2>&1 || { tail "$LOGS/base-checkout.log"; die "checkout of the base failed"; }
 	echo "$debver" >"$KSRC.tmp/.git/base-version"
 	mv "$KSRC.tmp" "$KSRC"
 	rm -f "$KSRC/.git/series-hash"
