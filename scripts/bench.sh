@@ -64,7 +64,7 @@ norust=$TOP/config/norust.config
 bench_kernel() {
 	local name=$1 dir=$2 obj=$3 key
 	shift 3
-	key=$(git -C "$dir/linux" rev-parse "HEAD^{tree}")-$(cat "$@" | sha256sum | cut -c1-16)
+	key=$(kernel_key "$dir/linux" HEAD "$@")
 	if [ -f "$B/$name.bzImage" ] && [ "$(cat "$B/$name.key" 2>/dev/null)" = "$key" ]; then
 		echo "    $name: built before (same tree and config)"
 		return

@@ -124,8 +124,16 @@ add_result() {
 # that the series does not change from make check's CONFIG_RUST=n kernel.
 BASEDIR=$BUILD/base
 BASE_FRAGS=("$TOP/config/test.config" "$TOP/config/norust.config")
+# kernel_key DIR REV FRAGMENT...: what a kernel is built from, the tree of
+# REV in the git repository DIR and the fragments' contents; a kernel is
+# rebuilt when its key changes.
+kernel_key() {
+	local dir=$1 rev=$2
+	shift 2
+	echo "$(git -C "$dir" rev-parse "$rev^{tree}")-$(cat "$@" | sha256sum | cut -c1-16)"
+}
+
 # base_norust_key: what base-norust.bzImage was built from
 base_norust_key() {
-	echo "$(git -C "$KSRC" rev-parse "base^{tree}")-$(cat "${BASE_FRAGS[@]}" \
-		"$TOP/config/$SERIES.config" 2>/dev/null | sha256sum | cut -c1-16)"
+	kernel_key "$KSRC" base "${BASE_FRAGS[@]}" "$TOP/config/$SERIES.config"
 }
