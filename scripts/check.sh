@@ -57,9 +57,9 @@ quiet() {
 }
 
 guest_tests() {
-	local name=$1 opts=() label=$1
+	local name=$1 opts=() label
+	label=$(result_label "$name")
 	[ "$name" = norust ] && opts=(--no-kunit)
-	[ "$SERIES" = mainline ] || label=$SERIES-$name
 	"$TOP/scripts/boot.sh" check "$LOGS/guest-check-$name.log" "$name" || true
 	python3 "$TOP/scripts/evaluate.py" --results "$RESULTS" --ksrc "$KSRC" "${opts[@]}" \
 		"${expect[@]}" "$label" "$LOGS/guest-check-$name.log"

@@ -26,8 +26,7 @@ else
 		status=PASS detail="no Rust handler: the C map_freeze() runs"
 	fi
 fi
-label=$name
-[ "$SERIES" = mainline ] || label=$SERIES-$name
+label=$(result_label "$name")
 printf '%s %s/freeze_handler_is_%s%s\n' "$status" "$label" "$want" \
 	"$([ $status = PASS ] || echo ": $detail")"
 printf '%s\t%s/freeze_handler_is_%s\t%s\n' "$status" "$label" "$want" "$detail" >>"$results"

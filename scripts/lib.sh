@@ -109,6 +109,13 @@ ensure_worktree() {
 	fi
 }
 
+# result_label NAME: how results of the kernel NAME are labelled: NAME on
+# mainline, SERIES-NAME on the backport (both series' results share one
+# table in make check).
+result_label() {
+	if [ "$SERIES" = mainline ]; then echo "$1"; else echo "$SERIES-$1"; fi
+}
+
 # add_result FILE STATUS NAME [DETAIL]: print "STATUS NAME" (with ": DETAIL"
 # unless it passed) and append "STATUS<TAB>NAME<TAB>DETAIL" to FILE, the
 # results that make check counts, unless FILE is empty.
