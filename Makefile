@@ -17,7 +17,7 @@ GUEST_TESTS_6_12 := test_map_freeze $(COMMON_TESTS)
 GUEST_TESTS := $(GUEST_TESTS_$(subst .,_,$(SERIES)))
 export GUEST_TESTS GUEST_TESTS_mainline GUEST_TESTS_6_12
 
-.PHONY: all deps tree kernel kernel-norust guest run check export checkpatch \
+.PHONY: all deps tree kernel kernel-norust guest guest-run run check export checkpatch \
 	bisect docs bench check-base check-debug soak clean quick model
 
 all: check
@@ -37,9 +37,13 @@ kernel-norust: tree
 guest: tree
 	@scripts/guest.sh
 
+# Only what make run's demo needs.
+guest-run: tree
+	@scripts/guest.sh run
+
 # Build the patched kernel, boot it and show freeze working.
-run: kernel guest
-	@scripts/boot.sh run $(BUILD)/logs/guest-run.log rust
+run: kernel guest-run
+	@INITRD=$(BUILD)/initramfs-run.cpio scripts/boot.sh run $(BUILD)/logs/guest-run.log rust
 	@sed -n '/^<<<demo>>>$$/,/^<<<end demo/p' $(BUILD)/logs/guest-run.log | sed '1d;$$d'
 	@grep -q '^<<<end demo rc=0>>>$$' $(BUILD)/logs/guest-run.log || \
 		{ echo "error: the demo failed, see $(BUILD)/logs/guest-run.log" >&2; exit 1; }

@@ -2,7 +2,8 @@
 # Build the guest userspace from build/linux (libbpf, bpftool, the series'
 # selftests, the demo, the libbpf .rodata test, the Rust client) as static
 # binaries and pack them with busybox and guest/tests/*.sh into
-# build/initramfs.cpio.
+# build/initramfs.cpio. With "run" (make run), only what the demo needs:
+# libbpf, bpftool and freeze_demo, in build/initramfs-run.cpio.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -18,7 +19,11 @@ LIBS=("$U/libbpf/libbpf.a" -lelf -lz -lzstd -lpthread)
 SELFTESTS=()
 [ "$SERIES" = 6.12 ] && SELFTESTS=(tools/testing/selftests/bpf/test_map_freeze.c)
 
-step "building guest userspace (libbpf, bpftool, selftests, demo, rodata test)"
+if [ "${1:-}" = run ]; then
+	step "building guest userspace for make run (libbpf, bpftool, demo)"
+else
+	step "building guest userspace (libbpf, bpftool, selftests, demo, rodata test)"
+fi
 run_logged libbpf make -C "$KSRC/tools/lib/bpf" OUTPUT="$U/libbpf/" CC="$CC_CACHED" \
 	-j"$(nproc)" "$U/libbpf/libbpf.a"
 run_logged libbpf-headers make -C "$KSRC/tools/lib/bpf" OUTPUT="$U/libbpf/" \
@@ -59,6 +64,25 @@ cc_static() {
 	fi
 }
 
+# pack ROOT OUT: ROOT as a newc cpio archive in OUT
+pack() {
+	(cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$2"
+	ok "initramfs: ${2#"$TOP"/} ($(du -h "$2" | cut -f1))"
+}
+
+cc_static "$U/bin/freeze_demo" "$TOP/guest/freeze_demo.c"
+if [ "${1:-}" = run ]; then
+	root=$U/initramfs-run
+	rm -rf "$root"
+	mkdir -p "$root"/{bin,dev,proc,sys,tmp,guest}
+	cp /bin/busybox "$root/bin/busybox"
+	cp "$BPFTOOL" "$root/bin/bpftool"
+	cp "$TOP/guest/init" "$root/init"
+	cp "$TOP/guest/demo.sh" "$U/bin/freeze_demo" "$root/guest/"
+	pack "$root" "$BUILD/initramfs-run.cpio"
+	exit 0
+fi
+
 # The libbpf .rodata test: BPF object, its skeleton (by the bpftool above),
 # then the static test program. <linux/bpf.h> is the tree's UAPI header; the
 # host's system include directories come after, for <asm/types.h>.
@@ -92,7 +116,6 @@ for src in "${SELFTESTS[@]}"; do
 	cc_static "$U/bin/$name" "$KSRC/$src"
 	cp "$U/bin/$name" "$root/guest/tests/$name"
 done
-cc_static "$U/bin/freeze_demo" "$TOP/guest/freeze_demo.c"
 cp "$U/bin/freeze_demo" "$root/guest/"
 # Stress tests: the BPF_MAP_FREEZE attr fuzzer, the teardown races, and a
 # sockmap writer that sleeps inside the count of writers in flight.
@@ -118,5 +141,4 @@ cp "$U"/test_progs/{test_progs,TESTS,*.bpf.o} "$root/guest/test_progs/"
 for t in "$TOP"/guest/tests/* "$TOP/guest/tests-$SERIES"/*; do
 	[ -f "$t" ] && install -m 755 "$t" "$root/guest/tests/"
 done
-(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$BUILD/initramfs.cpio"
-ok "initramfs: ${BUILD#"$TOP"/}/initramfs.cpio ($(du -h "$BUILD/initramfs.cpio" | cut -f1))"
+pack "$root" "$BUILD/initramfs.cpio"
