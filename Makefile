@@ -17,7 +17,7 @@ GUEST_TESTS_6_12 := test_map_freeze $(COMMON_TESTS)
 GUEST_TESTS := $(GUEST_TESTS_$(subst .,_,$(SERIES)))
 export GUEST_TESTS GUEST_TESTS_mainline GUEST_TESTS_6_12
 
-.PHONY: all deps tree kernel kernel-norust guest guest-run run check export checkpatch \
+.PHONY: all deps tree kernel kernel-norust kernel-bpf-ci guest guest-run run check export checkpatch \
 	bisect docs bench check-base check-debug soak clean quick model
 
 all: check
@@ -36,6 +36,12 @@ kernel-norust: tree
 
 guest: tree
 	@scripts/guest.sh
+
+# The BPF selftests' kernel (issue 15, work in progress): their config,
+# config.vm and config.x86_64 as the base, as vmtest.sh makes it, then ours.
+BPF_CI_BASE = $(addprefix $(BUILD)/linux/tools/testing/selftests/bpf/,config config.vm config.x86_64)
+kernel-bpf-ci: tree
+	@KCONFIG_BASE="$(BPF_CI_BASE)" scripts/build.sh bpf-ci config/test.config config/bpf-ci.config
 
 # Only what make run's demo needs.
 guest-run: tree

@@ -4,7 +4,11 @@
 # The object tree is build/kbuild-NAME; the config is rebuilt only when the
 # fragments change, so a one-file change rebuilds incrementally.
 # Environment: KSRC (source tree, default build/linux), KMAKE_ARGS (extra
-# make arguments for the bzImage build, e.g. CLIPPY=1).
+# make arguments for the bzImage build, e.g. CLIPPY=1); KCONFIG_BASE, a list
+# of config files whose concatenation, completed by olddefconfig, is the
+# base instead of tinyconfig (as the BPF selftests' vmtest.sh makes its
+# config; only the fragments' options are then checked); CONFIG_ONLY=1 stops
+# after configuring.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -31,10 +35,17 @@ if [ -f "$TOP/config/$SERIES.config" ]; then
 	frags=("${frags[0]}" "$sfrag" "${frags[@]:1}")
 fi
 
-want=$(cat "${frags[@]}" | sha256sum | cut -d' ' -f1)
+read -r -a kbase <<<"${KCONFIG_BASE:-}"
+want=$(cat "${kbase[@]}" "${frags[@]}" | sha256sum | cut -d' ' -f1)
 if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.fragments-hash" 2>/dev/null)" != "$want" ]; then
-	step "configuring $name: tinyconfig + ${frags[*]#"$TOP"/}"
-	run_logged "config-$name" kmake O="$obj" tinyconfig
+	if ((${#kbase[@]})); then
+		step "configuring $name: ${kbase[*]#"$TOP"/} + ${frags[*]#"$TOP"/}"
+		cat "${kbase[@]}" >"$obj/.config"
+		run_logged "config-$name" kmake O="$obj" olddefconfig
+	else
+		step "configuring $name: tinyconfig + ${frags[*]#"$TOP"/}"
+		run_logged "config-$name" kmake O="$obj" tinyconfig
+	fi
 	run_logged "merge-$name" "$KSRC/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${frags[@]}"
 	run_logged "olddefconfig-$name" kmake O="$obj" olddefconfig
 	# Every option the fragments ask for (the last fragment that names an
@@ -56,6 +67,10 @@ if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.fragments-hash" 2>/dev/null)" != "
 	done
 	((bad == 0)) || die "the kernel config lacks options the tests need (is the Rust toolchain available? see 'make -C build/linux LLVM=1 rustavailable')"
 	echo "$want" >"$obj/.fragments-hash"
+fi
+if [ "${CONFIG_ONLY:-}" = 1 ]; then
+	ok "kernel $name: configured (${obj#"$TOP"/}/.config)"
+	exit 0
 fi
 
 step "building bzImage ($name)"
