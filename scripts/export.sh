@@ -14,7 +14,10 @@ n=$(git rev-list --count base..HEAD)
 ((n > 0)) || die "no commits on top of base"
 git config branch.series.description "$(cat "$COVER")"
 tmp=$(mktemp -d)
-git format-patch -q --cover-letter --cover-from-description=subject \
+# The cover letter's From: is the series' author (that of its newest
+# commit), not whoever runs the export.
+git -c user.name="$(git log -1 --format=%an)" -c user.email="$(git log -1 --format=%ae)" \
+	format-patch -q --cover-letter --cover-from-description=subject \
 	--zero-commit --no-signature --no-base -o "$tmp" base..HEAD
 newest=$(ls "$tmp"/*.patch | grep -v '/0000-cover-letter' | xargs grep -h '^Date: ' |
 	sed 's/^Date: //' | while read -r d; do echo "$(date -d "$d" +%s) $d"; done |
