@@ -77,9 +77,14 @@ def parse_insn(path):
     instruction-count boot."""
     text = block(path, "<<<bench insn>>>", "instruction count")
     names = dict(re.findall(r"^bench insn_region_(\d+) (\w+)$", text, re.M))
-    plugin = open(path + ".plugin", errors="replace").read()
+    try:
+        plugin = open(path + ".plugin", errors="replace").read()
+    except OSError as e:
+        sys.exit(f"error: no plugin output for {path}: {e}")
     if re.search(r"^insn_marks errors", plugin, re.M):
         sys.exit(f"error: marks out of order in {path}.plugin")
+    if re.search(r"^insn_marks nomem", plugin, re.M):
+        sys.exit(f"error: the plugin ran out of memory in {path}.plugin")
     res = {}
     for r, calls, _, median in re.findall(
             r"^insn_marks region (\d+) calls (\d+) insns (\d+) median (\d+)$", plugin, re.M):
@@ -195,7 +200,8 @@ def insn_table(a, KERNELS, RATIOS):
     out = [f"Guest instructions of the median call (QEMU plugin bench/qemu/insn_marks.c, "
            f"1 vCPU, {a.insn_rounds} boot(s) per kernel; calls: "
            + ", ".join(f"{o} {idata['base'][0][o][0]}" for o in ops)
-           + "): median over boots; ratios per pair of boots, median [min–max].", ""]
+           + "): median over boots (of two, their mean); ratios per pair of boots, "
+           "median [min–max].", ""]
     out.append("| operation | " + " | ".join(KERNELS) + " | "
                + " | ".join(f"{k}/{ref}" for k, ref in RATIOS) + " |")
     out.append("|---|" + "---|" * (len(KERNELS) + len(RATIOS)))

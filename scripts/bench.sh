@@ -115,34 +115,45 @@ if [ "${BENCH_BUILD_ONLY:-}" = 1 ]; then
 	exit 0
 fi
 
-# The plugin, built against qemu-plugin.h of the installed QEMU: from the
-# Debian source package of the same version (apt verifies it against the
-# signed index), kept in /var/cache/bpf-freeze/qemu-plugin/VERSION.
+# The plugin, built against qemu-plugin.h of the installed QEMU's upstream
+# version (the header is the same in every Debian revision of it): from the
+# Debian source package of the installed version, or, once that has left
+# the index, of the version the index has (apt verifies either against the
+# signed index); the header's upstream version must match. Kept in
+# /var/cache/bpf-freeze/qemu-plugin/UPSTREAM-VERSION.
 qemu_plugin() {
-	local ver dir list
+	local ver up dir list got
 	ver=$(dpkg-query -W -f='${source:Version}' qemu-system-x86)
-	dir=/var/cache/bpf-freeze/qemu-plugin/${ver//:/_}
+	up=${ver#*:}
+	up=${up%%[+-]*}
+	dir=/var/cache/bpf-freeze/qemu-plugin/$up
 	if [ ! -f "$dir/qemu-plugin.h" ]; then
-		step "bench: qemu-plugin.h of QEMU $ver (Debian source package)"
+		step "bench: qemu-plugin.h of QEMU $up (Debian source package)"
 		rm -rf "$dir.tmp"
-		mkdir -p "$dir.tmp/lists/partial"
+		mkdir -p "$dir.tmp/lists/partial" "$dir.tmp/cache/archives/partial"
 		list=$dir.tmp/sources.list
 		printf 'deb-src http://deb.debian.org/debian %s main\n' \
 			bookworm bookworm-updates >"$list"
 		printf 'deb-src http://deb.debian.org/debian-security bookworm-security main\n' >>"$list"
 		local apt=(apt-get -q -o Dir::Etc::sourcelist="$list" -o Dir::Etc::sourceparts=-
-			-o Dir::State::Lists="$dir.tmp/lists")
+			-o Dir::State::Lists="$dir.tmp/lists" -o Dir::Cache="$dir.tmp/cache")
 		"${apt[@]}" update >"$B/qemu-src.log" 2>&1 &&
-			(cd "$dir.tmp" && "${apt[@]}" source --download-only "qemu=$ver") \
-				>>"$B/qemu-src.log" 2>&1 ||
-			die "cannot fetch the source of qemu $ver, see ${B#"$TOP"/}/qemu-src.log"
+			(cd "$dir.tmp" && { "${apt[@]}" source --download-only "qemu=$ver" ||
+				"${apt[@]}" source --download-only qemu; }) >>"$B/qemu-src.log" 2>&1 ||
+			die "cannot fetch a source package of qemu, see ${B#"$TOP"/}/qemu-src.log"
+		got=$(ls "$dir.tmp"/qemu_*.orig.tar.xz)
+		got=${got##*/qemu_}
+		got=${got%%[+.]orig*}
+		got=${got%%+*}
+		[ "$got" = "$up" ] ||
+			die "the source package of qemu in the index is $got, the installed QEMU is $up"
 		tar -xJf "$dir.tmp"/qemu_*.orig.tar.xz -C "$dir.tmp" --wildcards \
 			'*/include/qemu/qemu-plugin.h'
 		mkdir -p "$dir"
 		mv "$dir.tmp"/*/include/qemu/qemu-plugin.h "$dir/"
 		rm -rf "$dir.tmp"
 	fi
-	gcc -O2 -Wall -Werror -shared -fPIC -I"$dir" "$TOP/bench/qemu/insn_marks.c" \
+	clang -O2 -Wall -Werror -shared -fPIC -I"$dir" "$TOP/bench/qemu/insn_marks.c" \
 		-o "$B/libinsn_marks.so"
 }
 

@@ -5,8 +5,9 @@
 #
 # The base commit is made once per package version and kept, as a bare
 # repository, in /var/cache/bpf-freeze/git/ (next to the compiler cache,
-# outside any clone); a tree is a local clone of it (objects hard-linked)
-# and a checkout, so a fresh clone of the harness does not unpack and commit
+# outside any clone); a tree is a clone of it (objects hard-linked where the
+# file system allows) and a checkout, so a fresh clone of the harness does
+# not unpack and commit
 # the 80,000 files again. The commit is the same either way: fixed author,
 # committer and dates.
 #
@@ -52,17 +53,22 @@ base_repo() {
 
 if [ ! -f "$KSRC/.git/base-version" ] || [ "$(cat "$KSRC/.git/base-version")" != "$debver" ]; then
 	cache=/var/cache/bpf-freeze/git/$KPKG-$debver.git
+	mkdir -p "${cache%/*}"
+	# One harness at a time makes the cache; others wait for it and use it.
+	exec {lock}>"$cache.lock"
+	flock "$lock"
 	if ! git -C "$cache" rev-parse -q --verify base >/dev/null 2>&1; then
 		step "unpacking $KPKG $debver into ${cache}"
 		rm -rf "$cache" "$cache.work" "$cache.tmp"
 		base_repo "$cache.work"
-		git clone -q --bare --local "$cache.work" "$cache.tmp"
+		git clone -q --bare "$cache.work" "$cache.tmp"
 		rm -rf "$cache.work"
 		mv "$cache.tmp" "$cache"
 	fi
 	step "checking out $KPKG $debver into ${KSRC#"$TOP"/}"
 	rm -rf "$KSRC" "$KSRC.tmp"
-	git clone -q --local --no-checkout "$cache" "$KSRC.tmp"
+	git clone -q --no-checkout "$cache" "$KSRC.tmp"
+	exec {lock}>&-
 	(
 		cd "$KSRC.tmp"
 		git remote remove origin

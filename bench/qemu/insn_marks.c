@@ -12,20 +12,26 @@
  * counts only what ran); a begin mark takes the counter, the end mark adds
  * the difference to the region's total. What runs in between on the CPU,
  * interrupts included, is counted: the guest must have one vCPU, and the
- * plugin refuses to load otherwise. Instruction counts do not depend on the
- * host's load, unlike TCG's timing, but they weigh a locked or fenced
- * instruction the same as any other.
+ * plugin refuses to load otherwise. The counts do not depend on the host's
+ * load, unlike TCG's timing, but they are instructions as TCG executes them,
+ * not as a CPU retires them: a locked or fenced instruction weighs as much
+ * as any other, each iteration of a rep-prefixed string instruction counts
+ * once (QEMU 7.2 loops back to the instruction), and an instruction that
+ * faults counts again when it is restarted. For one operation these are
+ * alike on every kernel, so the difference between two kernels is the
+ * difference in the instructions they run.
  *
  * At exit, one line per region that was entered, on the QEMU log (-d plugin
  * -D FILE):
  *   insn_marks region R calls C insns S median M
- * S is the total over the C calls, M the median call's count: an interrupt
- * that falls into a few calls moves the total but not the median.
- * and "insn_marks errors E" if a mark came out of order (a begin of an open
- * region or an end of a closed one; such an end is not counted).
+ * S is the total over the C calls, M the median call's count (the upper
+ * median for an even C): an interrupt that falls into a few calls moves the
+ * total but not the median. Then "insn_marks errors E" if a mark came out of
+ * order (a begin of an open region or an end of a closed one; such an end is
+ * not counted), and "insn_marks nomem" if a call's count could not be kept.
  *
  * Build (qemu-plugin.h of the QEMU that loads it, API version 1):
- *   cc -O2 -Wall -shared -fPIC -I<dir of qemu-plugin.h> insn_marks.c \
+ *   clang -O2 -Wall -shared -fPIC -I<dir of qemu-plugin.h> insn_marks.c \
  *      -o libinsn_marks.so
  */
 #include <inttypes.h>
@@ -146,7 +152,7 @@ static void report(qemu_plugin_id_t id, void *p)
 		qemu_plugin_outs(line);
 	}
 	if (nomem)
-		errors++;
+		qemu_plugin_outs("insn_marks nomem\n");
 	if (errors) {
 		snprintf(line, sizeof(line), "insn_marks errors %" PRIu64 "\n",
 			 errors);
