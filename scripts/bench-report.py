@@ -73,8 +73,8 @@ def parse(path):
 
 
 def parse_insn(path):
-    """{region name: (calls, median call's instructions)} of one
-    instruction-count boot."""
+    """{region name: (calls, median call's instructions, median call's locked
+    instructions)} of one instruction-count boot."""
     text = block(path, "<<<bench insn>>>", "instruction count")
     names = dict(re.findall(r"^bench insn_region_(\d+) (\w+)$", text, re.M))
     try:
@@ -86,11 +86,12 @@ def parse_insn(path):
     if re.search(r"^insn_marks nomem", plugin, re.M):
         sys.exit(f"error: the plugin ran out of memory in {path}.plugin")
     res = {}
-    for r, calls, _, median in re.findall(
-            r"^insn_marks region (\d+) calls (\d+) insns (\d+) median (\d+)$", plugin, re.M):
+    for r, calls, _, median, locked in re.findall(
+            r"^insn_marks region (\d+) calls (\d+) insns (\d+) median (\d+) locked (\d+)$",
+            plugin, re.M):
         if r not in names:
             sys.exit(f"error: {path}.plugin: region {r} has no name in {path}")
-        res[names[r]] = (int(calls), int(median))
+        res[names[r]] = (int(calls), int(median), int(locked))
     if set(res) != set(names.values()):
         sys.exit(f"error: {path}.plugin: regions {sorted(res)}, the guest named "
                  f"{sorted(names.values())}")
@@ -200,13 +201,16 @@ def insn_table(a, KERNELS, RATIOS):
     out = [f"Guest instructions of the median call (QEMU plugin bench/qemu/insn_marks.c, "
            f"1 vCPU, {a.insn_rounds} boot(s) per kernel; calls: "
            + ", ".join(f"{o} {idata['base'][0][o][0]}" for o in ops)
-           + "): median over boots (of two, their mean); ratios per pair of boots, "
-           "median [min–max].", ""]
+           + "): median over boots (of two, their mean), and in parentheses the "
+           "locked instructions (lock prefix, xchg with memory) of the median call; "
+           "ratios per pair of boots, median [min–max].", ""]
     out.append("| operation | " + " | ".join(KERNELS) + " | "
                + " | ".join(f"{k}/{ref}" for k, ref in RATIOS) + " |")
     out.append("|---|" + "---|" * (len(KERNELS) + len(RATIOS)))
     for o in ops:
-        row = [o] + [fmt(statistics.median(d[o][1] for d in idata[k])) for k in KERNELS]
+        row = [o] + [f"{fmt(statistics.median(d[o][1] for d in idata[k]))} "
+                     f"({fmt(statistics.median(d[o][2] for d in idata[k]))})"
+                     for k in KERNELS]
         for k, ref in RATIOS:
             rs = [d[o][1] / b[o][1] for d, b in zip(idata[k], idata[ref])]
             row.append(ratio_cell(rs))

@@ -169,7 +169,19 @@ mkdir -p "$root"/{bin,dev,proc,sys,tmp,guest}
 cp /bin/busybox "$root/bin/busybox"
 cp "$TOP/guest/init" "$root/init"
 cp "$TOP/bench/guest/bench.sh" "$U/map_bench" "$root/guest/"
-(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$B/initramfs.cpio"
+pack "$root" "$B/initramfs.cpio"
+
+# bench_boot KERNEL LOG LABEL ENV...: boot KERNEL's bzImage with the bench
+# initramfs and ENV (GUEST_TIMEOUT and the like), its console in LOG, each
+# line prefixed with [LABEL]; die unless map_bench ran to its end.
+bench_boot() {
+	local k=$1 log=$2 label=$3
+	shift 3
+	env KERNEL="$B/$k.bzImage" INITRD="$B/initramfs.cpio" "$@" \
+		"$TOP/scripts/boot.sh" bench "$log" "$k" | sed "s/^/[$label] /"
+	grep -q '^<<<end bench rc=0>>>$' "$log" ||
+		{ tail -n 30 "$log" >&2; die "bench failed on $k ($label), see ${log#"$TOP"/}"; }
+}
 
 rm -f "$B"/logs/*.log "$B"/logs/*.plugin
 for ((r = 1; r <= rounds; r++)); do
@@ -181,11 +193,7 @@ for ((r = 1; r <= rounds; r++)); do
 		done
 	fi
 	for k in "${order[@]}"; do
-		log=$B/logs/round$r-$k.log
-		KERNEL=$B/$k.bzImage INITRD=$B/initramfs.cpio GUEST_TIMEOUT=600 \
-			"$TOP/scripts/boot.sh" bench "$log" "$k" | sed "s/^/[round $r\/$rounds] /"
-		grep -q '^<<<end bench rc=0>>>$' "$log" ||
-			{ tail -n 30 "$log" >&2; die "benchmark failed on $k in round $r, see ${log#"$TOP"/}"; }
+		bench_boot "$k" "$B/logs/round$r-$k.log" "round $r/$rounds" GUEST_TIMEOUT=600
 	done
 done
 
@@ -195,12 +203,9 @@ for ((r = 1; r <= insn_rounds; r++)); do
 	for k in "${kernels[@]}"; do
 		log=$B/logs/insn$r-$k.log
 		rm -f "$log.plugin"
-		KERNEL=$B/$k.bzImage INITRD=$B/initramfs.cpio GUEST_TIMEOUT=900 SMP=1 \
-			APPEND=freeze.bench=insn QEMU_PLUGIN=$B/libinsn_marks.so \
-			QEMU_PLUGIN_LOG=$log.plugin \
-			"$TOP/scripts/boot.sh" bench "$log" "$k" | sed "s/^/[insn $r\/$insn_rounds] /"
-		grep -q '^<<<end bench rc=0>>>$' "$log" ||
-			{ tail -n 30 "$log" >&2; die "instruction counts failed on $k in round $r, see ${log#"$TOP"/}"; }
+		bench_boot "$k" "$log" "insn $r/$insn_rounds" GUEST_TIMEOUT=900 SMP=1 \
+			APPEND=freeze.bench=insn QEMU_PLUGIN="$B/libinsn_marks.so" \
+			QEMU_PLUGIN_LOG="$log.plugin"
 	done
 done
 

@@ -64,12 +64,6 @@ cc_static() {
 	fi
 }
 
-# pack ROOT OUT: ROOT as a newc cpio archive in OUT
-pack() {
-	(cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$2"
-	ok "initramfs: ${2#"$TOP"/} ($(du -h "$2" | cut -f1))"
-}
-
 cc_static "$U/bin/freeze_demo" "$TOP/guest/freeze_demo.c"
 if [ "${1:-}" = run ]; then
 	root=$U/initramfs-run

@@ -116,6 +116,13 @@ result_label() {
 	if [ "$SERIES" = mainline ]; then echo "$1"; else echo "$SERIES-$1"; fi
 }
 
+# pack ROOT OUT: ROOT as a newc cpio archive in OUT (an initramfs), its
+# files in a fixed order
+pack() {
+	(cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$2"
+	ok "initramfs: ${2#"$TOP"/} ($(du -h "$2" | cut -f1))"
+}
+
 # add_result FILE STATUS NAME [DETAIL]: print "STATUS NAME" (with ": DETAIL"
 # unless it passed) and append "STATUS<TAB>NAME<TAB>DETAIL" to FILE, the
 # results that make check counts, unless FILE is empty.

@@ -40,6 +40,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/bpf.h>
+#include <linux/btf.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -133,6 +134,68 @@ static int map_create(enum bpf_map_type type, __u32 max_entries)
 	fd = sys_bpf(BPF_MAP_CREATE, &attr);
 	if (fd < 0)
 		fail("BPF_MAP_CREATE type %d: %s", type, strerror(errno));
+	return fd;
+}
+
+/*
+ * An array that BPF_MAP_FREEZE refuses (-ENOTSUPP): its 8-byte value, the
+ * size of the others', holds a struct bpf_spin_lock, a special field. Its
+ * BTF, loaded raw:
+ *   [1] int
+ *   [2] struct bpf_spin_lock { int val; }
+ *   [3] struct value { struct bpf_spin_lock lock; int x; }
+ */
+static int map_create_unfreezable(__u32 max_entries)
+{
+	static const char strs[] = "\0int\0bpf_spin_lock\0val\0value\0lock\0x";
+	enum { S_INT = 1, S_LOCK = 5, S_VAL = 19, S_VALUE = 23, S_LOCKF = 29, S_X = 34 };
+	static const __u32 types[] = {
+		S_INT, BTF_KIND_INT << 24, 4, BTF_INT_SIGNED << 24 | 32,
+		S_LOCK, BTF_KIND_STRUCT << 24 | 1, 4,
+			S_VAL, 1, 0,
+		S_VALUE, BTF_KIND_STRUCT << 24 | 2, 8,
+			S_LOCKF, 2, 0,
+			S_X, 1, 32,
+	};
+	struct {
+		struct btf_header hdr;
+		__u32 types[sizeof(types) / sizeof(types[0])];
+		char strs[sizeof(strs)];
+	} __attribute__((packed)) btf = {
+		.hdr = {
+			.magic = BTF_MAGIC,
+			.version = BTF_VERSION,
+			.hdr_len = sizeof(struct btf_header),
+			.type_off = 0,
+			.type_len = sizeof(types),
+			.str_off = sizeof(types),
+			.str_len = sizeof(strs),
+		},
+	};
+	union bpf_attr attr;
+	int btf_fd, fd;
+
+	memcpy(btf.types, types, sizeof(types));
+	memcpy(btf.strs, strs, sizeof(strs));
+	memset(&attr, 0, sizeof(attr));
+	attr.btf = (__u64)(unsigned long)&btf;
+	attr.btf_size = sizeof(btf);
+	btf_fd = sys_bpf(BPF_BTF_LOAD, &attr);
+	if (btf_fd < 0)
+		fail("BPF_BTF_LOAD: %s", strerror(errno));
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_type = BPF_MAP_TYPE_ARRAY;
+	attr.key_size = sizeof(__u32);
+	attr.value_size = sizeof(__u64);
+	attr.max_entries = max_entries;
+	attr.btf_fd = btf_fd;
+	attr.btf_key_type_id = 1;
+	attr.btf_value_type_id = 3;
+	fd = sys_bpf(BPF_MAP_CREATE, &attr);
+	if (fd < 0)
+		fail("BPF_MAP_CREATE with a bpf_spin_lock: %s", strerror(errno));
+	close(btf_fd);
 	return fd;
 }
 
@@ -578,7 +641,10 @@ enum {
 	INSN_UPDATE_HASH,	/* the same on a full hash map */
 	INSN_LOOKUP_ARRAY,	/* BPF_MAP_LOOKUP_ELEM: a path no kernel changes */
 	INSN_FREEZE_IDLE,	/* BPF_MAP_FREEZE of an array no one writes */
+	INSN_UPDATE_UNFREEZABLE, /* update of an array freeze refuses */
 };
+
+#define ENOTSUPP	524	/* the kernel's, which BPF_MAP_FREEZE returns */
 
 static void group_insn(void)
 {
@@ -587,11 +653,13 @@ static void group_insn(void)
 		[INSN_UPDATE_HASH] = "update_hash",
 		[INSN_LOOKUP_ARRAY] = "lookup_array",
 		[INSN_FREEZE_IDLE] = "freeze_idle",
+		[INSN_UPDATE_UNFREEZABLE] = "update_unfreezable",
 	};
 	int n = env_int("BENCH_INSN_N", 5000);
 	int nfreeze = env_int("BENCH_FREEZE_N", 200);
 	int fa = map_create(BPF_MAP_TYPE_ARRAY, UPDATE_ENTRIES);
 	int fh = map_create(BPF_MAP_TYPE_HASH, UPDATE_ENTRIES);
+	int fu = map_create_unfreezable(UPDATE_ENTRIES);
 	__u32 key;
 	__u64 val;
 	int i, fd, err;
@@ -604,6 +672,11 @@ static void group_insn(void)
 		if (err)
 			fail("prefill hash key %u: %s", key, strerror(-err));
 	}
+	/* What makes it unfreezable, on every kernel. */
+	err = map_freeze(fu);
+	if (err != -ENOTSUPP)
+		fail("insn: BPF_MAP_FREEZE of the array with a bpf_spin_lock: %d, expected %d",
+		     err, -ENOTSUPP);
 	printf("# insn: %d updates and lookups, %d freezes\n", n, nfreeze);
 	/* Interleaved, so that interrupts fall on each kind alike. */
 	for (i = 0; i < n; i++) {
@@ -613,6 +686,8 @@ static void group_insn(void)
 			err = INSN_COUNT(INSN_UPDATE_HASH, map_update(fh, key, i));
 		if (!err)
 			err = INSN_COUNT(INSN_LOOKUP_ARRAY, map_lookup(fa, key, &val));
+		if (!err)
+			err = INSN_COUNT(INSN_UPDATE_UNFREEZABLE, map_update(fu, key, i));
 		if (err)
 			fail("insn: map operation %d: %s", i, strerror(-err));
 	}
@@ -625,6 +700,7 @@ static void group_insn(void)
 	}
 	close(fa);
 	close(fh);
+	close(fu);
 }
 
 /* ---- main ------------------------------------------------------------ */

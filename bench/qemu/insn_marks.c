@@ -19,14 +19,17 @@
  * once (QEMU 7.2 loops back to the instruction), and an instruction that
  * faults counts again when it is restarted. For one operation these are
  * alike on every kernel, so the difference between two kernels is the
- * difference in the instructions they run.
+ * difference in the instructions they run. Locked instructions, which cost
+ * far more than others on a real CPU, are also counted on their own: those
+ * with a lock prefix, and xchg with a memory operand (locked implicitly).
  *
  * At exit, one line per region that was entered, on the QEMU log (-d plugin
  * -D FILE):
- *   insn_marks region R calls C insns S median M
+ *   insn_marks region R calls C insns S median M locked L
  * S is the total over the C calls, M the median call's count (the upper
  * median for an even C): an interrupt that falls into a few calls moves the
- * total but not the median. Then "insn_marks errors E" if a mark came out of
+ * total but not the median; L is the median call's count of locked
+ * instructions, taken the same way. Then "insn_marks errors E" if a mark came out of
  * order (a begin of an open region or an end of a closed one; such an end is
  * not counted), and "insn_marks nomem" if a call's count could not be kept.
  *
@@ -49,29 +52,41 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 #define USER_TOP	(1ULL << 47)	/* x86-64 user addresses are below */
 
 static uint64_t insns;	/* instructions executed by the one vCPU */
+static uint64_t locked;	/* of which locked */
 
 static struct region {
 	bool open;
-	uint64_t begin, calls, insns;
+	uint64_t begin, begin_locked, calls, insns;
 	uint64_t *each;		/* each call's count, for the median */
+	uint64_t *each_locked;	/* each call's locked instructions */
 	size_t cap;
 } regions[NR_REGIONS];
 static uint64_t errors;
 static bool nomem;
 
-static void record(struct region *r, uint64_t n)
+/* Make *p hold cap counts; false (and *p as it was) if out of memory. */
+static bool grow(uint64_t **p, size_t cap)
+{
+	uint64_t *n = realloc(*p, cap * sizeof(**p));
+
+	if (!n)
+		return false;
+	*p = n;
+	return true;
+}
+
+static void record(struct region *r, uint64_t n, uint64_t nlocked)
 {
 	if (r->calls == r->cap) {
 		size_t cap = r->cap ? 2 * r->cap : 4096;
-		uint64_t *each = realloc(r->each, cap * sizeof(*each));
 
-		if (!each) {
+		if (!grow(&r->each, cap) || !grow(&r->each_locked, cap)) {
 			nomem = true;
 			return;
 		}
-		r->each = each;
 		r->cap = cap;
 	}
+	r->each_locked[r->calls] = nlocked;
 	r->each[r->calls++] = n;
 	r->insns += n;
 }
@@ -92,11 +107,12 @@ static void mark(unsigned int vcpu_index, void *udata)
 		errors += r->open;
 		r->open = true;
 		r->begin = insns;
+		r->begin_locked = locked;
 	} else if (!r->open) {
 		errors++;
 	} else {
 		r->open = false;
-		record(r, insns - r->begin);
+		record(r, insns - r->begin, locked - r->begin_locked);
 	}
 }
 
@@ -115,6 +131,32 @@ static int mark_of(struct qemu_plugin_insn *insn)
 	return m < 2 * NR_REGIONS ? (int)m : -1;
 }
 
+/*
+ * Whether insn is locked: a lock prefix (F0) among its legacy prefixes, or
+ * xchg (86, 87) with a memory operand. x86-64 puts REX after the legacy
+ * prefixes, right before the opcode.
+ */
+static bool is_locked(struct qemu_plugin_insn *insn)
+{
+	const uint8_t *b = qemu_plugin_insn_data(insn);
+	size_t i, n = qemu_plugin_insn_size(insn);
+
+	for (i = 0; i < n; i++) {
+		switch (b[i]) {
+		case 0xf0:
+			return true;
+		case 0xf2: case 0xf3: case 0x2e: case 0x36: case 0x3e:
+		case 0x26: case 0x64: case 0x65: case 0x66: case 0x67:
+			continue;
+		}
+		break;
+	}
+	if (i < n && (b[i] & 0xf0) == 0x40)	/* REX */
+		i++;
+	return i + 1 < n && (b[i] == 0x86 || b[i] == 0x87) &&
+	       (b[i + 1] & 0xc0) != 0xc0;
+}
+
 static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
 	size_t i, n = qemu_plugin_tb_n_insns(tb);
@@ -131,12 +173,15 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 				QEMU_PLUGIN_CB_NO_REGS, (void *)(uintptr_t)m);
 		qemu_plugin_register_vcpu_insn_exec_inline(insn,
 			QEMU_PLUGIN_INLINE_ADD_U64, &insns, 1);
+		if (is_locked(insn))
+			qemu_plugin_register_vcpu_insn_exec_inline(insn,
+				QEMU_PLUGIN_INLINE_ADD_U64, &locked, 1);
 	}
 }
 
 static void report(qemu_plugin_id_t id, void *p)
 {
-	char line[128];
+	char line[160];
 	int r;
 
 	for (r = 0; r < NR_REGIONS; r++) {
@@ -145,10 +190,13 @@ static void report(qemu_plugin_id_t id, void *p)
 		if (!g->calls)
 			continue;
 		qsort(g->each, g->calls, sizeof(*g->each), cmp_u64);
+		qsort(g->each_locked, g->calls, sizeof(*g->each_locked),
+		      cmp_u64);
 		snprintf(line, sizeof(line),
 			 "insn_marks region %d calls %" PRIu64 " insns %" PRIu64
-			 " median %" PRIu64 "\n",
-			 r, g->calls, g->insns, g->each[g->calls / 2]);
+			 " median %" PRIu64 " locked %" PRIu64 "\n",
+			 r, g->calls, g->insns, g->each[g->calls / 2],
+			 g->each_locked[g->calls / 2]);
 		qemu_plugin_outs(line);
 	}
 	if (nomem)
