@@ -178,7 +178,7 @@ bench_boot() {
 	local k=$1 log=$2 label=$3
 	shift 3
 	env KERNEL="$B/$k.bzImage" INITRD="$B/initramfs.cpio" "$@" \
-		"$TOP/scripts/boot.sh" bench "$log" "$k" | sed "s/^/[$label] /"
+		"$TOP/scripts/boot.sh" bench "$log" "$k" | sed "s|^|[$label] |"
 	grep -q '^<<<end bench rc=0>>>$' "$log" ||
 		{ tail -n 30 "$log" >&2; die "bench failed on $k ($label), see ${log#"$TOP"/}"; }
 }
