@@ -3,7 +3,7 @@
 # usage: boot.sh MODE LOG [NAME]   MODE: run|check|bench, NAME: kernel build (rust)
 # Environment: KERNEL and INITRD override the bzImage of NAME and
 # build/initramfs.cpio; APPEND adds to the kernel command line; SMP sets the
-# number of vCPUs (default 2); QEMU_PLUGIN loads a TCG plugin, whose output
+# number of vCPUs (default 2), MEM its memory (default 1G); QEMU_PLUGIN loads a TCG plugin, whose output
 # goes to QEMU_PLUGIN_LOG.
 # The serial console goes to LOG; the guest reboots when done, which ends QEMU (-no-reboot).
 set -euo pipefail
@@ -26,7 +26,7 @@ step "booting $name kernel under QEMU TCG (-smp $smp), mode=$mode, timeout ${tim
 t=$(date +%s)
 rc=0
 timeout --foreground -k 10 "$timeout_s" \
-	qemu-system-x86_64 -accel tcg -smp "$smp" -m 1G -nographic -no-reboot \
+	qemu-system-x86_64 -accel tcg -smp "$smp" -m "${MEM:-1G}" -nographic -no-reboot \
 	"${plugin[@]}" \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 freeze.mode=$mode${APPEND:+ $APPEND}" \

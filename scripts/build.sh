@@ -8,7 +8,9 @@
 # of config files whose concatenation, completed by olddefconfig, is the
 # base instead of tinyconfig (as the BPF selftests' vmtest.sh makes its
 # config; only the fragments' options are then checked); CONFIG_ONLY=1 stops
-# after configuring.
+# after configuring; KBUILD_TARGETS, what to build (default bzImage; the
+# BPF selftests' kernel also needs its modules and Module.symvers, for
+# bpf_testmod).
 #
 # A configuration is a function of the tree, the base and fragments, the
 # toolchain Kconfig probes (clang, ld.lld, rustc, bindgen, pahole) and this
@@ -64,7 +66,9 @@ config_key() {
 if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.fragments-hash" 2>/dev/null)" != "$want" ]; then
 	key=$(config_key)
 	cached=/var/cache/bpf-freeze/kconfig/$key.config
-	if [ -n "$key" ] && [ -f "$cached" ]; then
+	hit=0
+	[ -n "$key" ] && [ -f "$cached" ] && hit=1
+	if ((hit)); then
 		step "configuring $name: the configuration made before from the same tree, fragments and toolchain"
 		cp "$cached" "$obj/.config"
 	elif ((${#kbase[@]})); then
@@ -75,7 +79,7 @@ if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.fragments-hash" 2>/dev/null)" != "
 		step "configuring $name: tinyconfig + ${frags[*]#"$TOP"/}"
 		run_logged "config-$name" kmake O="$obj" tinyconfig
 	fi
-	if [ -z "$key" ] || [ ! -f "$cached" ]; then
+	if ((!hit)); then
 		run_logged "merge-$name" "$KSRC/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${frags[@]}"
 		run_logged "olddefconfig-$name" kmake O="$obj" olddefconfig
 	fi
@@ -97,7 +101,7 @@ if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.fragments-hash" 2>/dev/null)" != "
 		esac
 	done
 	((bad == 0)) || die "the kernel config lacks options the tests need (is the Rust toolchain available? see 'make -C build/linux LLVM=1 rustavailable')"
-	if [ -n "$key" ] && [ ! -f "$cached" ]; then
+	if ((!hit)) && [ -n "$key" ]; then
 		mkdir -p "${cached%/*}"
 		cp "$obj/.config" "$cached.tmp.$$"
 		mv "$cached.tmp.$$" "$cached"
@@ -109,7 +113,8 @@ if [ "${CONFIG_ONLY:-}" = 1 ]; then
 	exit 0
 fi
 
-step "building bzImage ($name)"
-# shellcheck disable=SC2086 # KMAKE_ARGS is a list of make arguments
-run_logged "kbuild-$name" kmake O="$obj" ${KMAKE_ARGS:-} bzImage
+targets=${KBUILD_TARGETS:-bzImage}
+step "building $targets ($name)"
+# shellcheck disable=SC2086 # KMAKE_ARGS and targets are lists of words
+run_logged "kbuild-$name" kmake O="$obj" ${KMAKE_ARGS:-} $targets
 ok "kernel $name: ${obj#"$TOP"/}/arch/x86/boot/bzImage"

@@ -121,7 +121,9 @@ static int sys_bpf(int cmd, union bpf_attr *attr)
 	return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
 }
 
-static int map_create(enum bpf_map_type type, __u32 max_entries)
+/* A map of __u32 keys and __u64 values, typed by BTF when btf_fd is not 0. */
+static int map_create_btf(enum bpf_map_type type, __u32 max_entries, int btf_fd,
+			  __u32 key_type_id, __u32 value_type_id)
 {
 	union bpf_attr attr;
 	int fd;
@@ -131,10 +133,19 @@ static int map_create(enum bpf_map_type type, __u32 max_entries)
 	attr.key_size = sizeof(__u32);
 	attr.value_size = sizeof(__u64);
 	attr.max_entries = max_entries;
+	attr.btf_fd = btf_fd;
+	attr.btf_key_type_id = key_type_id;
+	attr.btf_value_type_id = value_type_id;
 	fd = sys_bpf(BPF_MAP_CREATE, &attr);
 	if (fd < 0)
-		fail("BPF_MAP_CREATE type %d: %s", type, strerror(errno));
+		fail("BPF_MAP_CREATE type %d%s: %s", type,
+		     btf_fd ? " with BTF" : "", strerror(errno));
 	return fd;
+}
+
+static int map_create(enum bpf_map_type type, __u32 max_entries)
+{
+	return map_create_btf(type, max_entries, 0, 0, 0);
 }
 
 /*
@@ -184,17 +195,7 @@ static int map_create_unfreezable(__u32 max_entries)
 	if (btf_fd < 0)
 		fail("BPF_BTF_LOAD: %s", strerror(errno));
 
-	memset(&attr, 0, sizeof(attr));
-	attr.map_type = BPF_MAP_TYPE_ARRAY;
-	attr.key_size = sizeof(__u32);
-	attr.value_size = sizeof(__u64);
-	attr.max_entries = max_entries;
-	attr.btf_fd = btf_fd;
-	attr.btf_key_type_id = 1;
-	attr.btf_value_type_id = 3;
-	fd = sys_bpf(BPF_MAP_CREATE, &attr);
-	if (fd < 0)
-		fail("BPF_MAP_CREATE with a bpf_spin_lock: %s", strerror(errno));
+	fd = map_create_btf(BPF_MAP_TYPE_ARRAY, max_entries, btf_fd, 1, 3);
 	close(btf_fd);
 	return fd;
 }

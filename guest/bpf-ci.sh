@@ -1,0 +1,101 @@
+#!/bin/sh
+# The BPF selftests in the guest, as BPF CI runs them (libbpf/ci's
+# vmtest-init.sh and run-bpf-selftests.sh): bpffs, tracefs, debugfs and the
+# loopback up, then the suites from the selftests' folder (/guest/bpf). Each
+# suite's output goes between the markers scripts/evaluate.py reads, with
+# one TAP line per test:
+#   bpfci.suite=subset (make check): test_progs with config/bpf-ci.allowlist
+#     (one TAP line per allowlisted test: one that did not run is not ok),
+#     then test_maps;
+#   bpfci.suite=full (make check-bpf-ci): all of test_progs, test_maps and
+#     test_verifier (one TAP line per test test_progs ran).
+# test_progs honours the tree's DENYLIST and ours (config/bpf-ci.denylist:
+# each entry says why); a skipped test is not ok: every one must run.
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+ip link set lo up
+mkdir -p /run/netns
+cd /guest/bpf || exit 1
+suite=$(sed -n 's/.*bpfci\.suite=\([a-z]*\).*/\1/p' /proc/cmdline)
+echo "# bpfci.suite=$suite"
+
+# tap_test_progs OUT [TEST...]: TAP from test_progs' "#N name:VERDICT"
+# lines: one per TEST given (not ok when it did not run), else one per test
+# in OUT.
+tap_test_progs() {
+	out=$1
+	shift
+	verdicts=$(sed -n 's|^#[0-9]* *\([A-Za-z0-9_]*\):\(.*\)$|\1 \2|p' "$out")
+	[ $# -gt 0 ] || set -- $(echo "$verdicts" | cut -d' ' -f1)
+	echo "TAP version 13"
+	echo "1..$#"
+	n=0
+	for t; do
+		n=$((n + 1))
+		v=$(echo "$verdicts" | sed -n "s/^$t //p")
+		case "$v" in
+		OK) echo "ok $n $t" ;;
+		"OK (SKIP: "*) echo "ok $n $t # SKIP ${v#OK }" ;;
+		SKIP*) echo "ok $n $t # SKIP ${v#SKIP}" ;;
+		"") echo "not ok $n $t"; echo "# $t: did not run" ;;
+		*) echo "not ok $n $t"; echo "# $t: $v" ;;
+		esac
+	done
+}
+
+# test_progs with a 600 s watchdog per test (TCG is slow; BPF CI's
+# default is 120 s on KVM).
+test_progs() {
+	./test_progs -w 600 -d @DENYLIST -d @bpf-ci.denylist "$@" >/tmp/tp.out 2>&1
+	rc=$?
+	sed 's/^/# /' /tmp/tp.out
+	return $rc
+}
+
+echo "<<<test bpf_ci_test_progs>>>"
+if [ "$suite" = full ]; then
+	test_progs
+	rc=$?
+	tap_test_progs /tmp/tp.out
+else
+	test_progs -a @bpf-ci.allowlist
+	rc=$?
+	tap_test_progs /tmp/tp.out $(sed 's/#.*//' bpf-ci.allowlist)
+fi
+echo "# test_progs exited with $rc"
+echo "<<<end bpf_ci_test_progs rc=$rc>>>"
+
+# test_maps on the two vCPUs, as BPF CI runs it (taskset); it reads the
+# BPF objects of its folder. All or nothing: its own summary line.
+echo "<<<test bpf_ci_test_maps>>>"
+taskset 0x3 ./test_maps >/tmp/tm.out 2>&1
+rc=$?
+sed 's/^/# /' /tmp/tm.out
+echo "TAP version 13"
+echo "1..1"
+if [ $rc -eq 0 ] && grep -q '^test_maps: OK, 0 SKIPPED$' /tmp/tm.out; then
+	echo "ok 1 test_maps"
+else
+	echo "not ok 1 test_maps"
+	echo "# $(tail -n 1 /tmp/tm.out)"
+fi
+echo "<<<end bpf_ci_test_maps rc=$rc>>>"
+
+if [ "$suite" = full ]; then
+	# test_verifier looks for kfuncs in an already loaded bpf_testmod.
+	echo "<<<test bpf_ci_test_verifier>>>"
+	insmod ./bpf_testmod.ko
+	./test_verifier >/tmp/tv.out 2>&1
+	rc=$?
+	rmmod bpf_testmod
+	sed 's/^/# /' /tmp/tv.out
+	echo "TAP version 13"
+	echo "1..1"
+	if [ $rc -eq 0 ]; then
+		echo "ok 1 test_verifier"
+	else
+		echo "not ok 1 test_verifier"
+	fi
+	echo "# $(grep '^Summary:' /tmp/tv.out)"
+	echo "<<<end bpf_ci_test_verifier rc=$rc>>>"
+fi

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The BPF selftests on the kernel BPF CI builds (issue 15): the config of
+# the tree's tools/testing/selftests/bpf (config, config.vm, config.x86_64,
+# completed by olddefconfig, as vmtest.sh makes it), then config/test.config
+# (our 2-CPU guest, lockdep, the Rust handler) and config/bpf-ci.config;
+# bzImage and modules. Booted with 2 vCPUs and 4G, as BPF CI boots it.
+# usage: bpf-ci.sh subset RESULTS   make check's map subset on the series
+#        bpf-ci.sh full RESULTS     make check-bpf-ci: everything, on the
+#                                   series and on the unpatched base
+# Results are appended to RESULTS (label bpf-ci, and bpf-ci-base for the
+# base); check-bpf-ci also compares the two kernels test by test.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+mode=$1 results=$2
+FRAGS=("$TOP/config/test.config" "$TOP/config/bpf-ci.config")
+
+# kernel DIR: build the BPF-CI kernel of the tree DIR/linux in
+# DIR/kbuild-bpf-ci, and its selftests in DIR/bpf-ci/selftests (initramfs
+# DIR/bpf-ci/selftests.cpio)
+kernel() {
+	local dir=$1
+	local s=$dir/linux/tools/testing/selftests/bpf
+	BUILD=$dir KSRC=$dir/linux KCONFIG_BASE="$s/config $s/config.vm $s/config.x86_64" \
+		KBUILD_TARGETS="bzImage modules" "$TOP/scripts/build.sh" bpf-ci "${FRAGS[@]}"
+	BUILD=$dir KSRC=$dir/linux "$TOP/scripts/bpf-selftests.sh" \
+		"$dir/kbuild-bpf-ci" "$dir/bpf-ci/selftests"
+}
+
+# boot DIR LABEL SUITE: boot DIR's kernel with its selftests and evaluate
+boot() {
+	local dir=$1 label=$2 suite=$3 log=$LOGS/guest-bpf-ci-$2.log expect=()
+	expect=(--expect bpf_ci_test_progs --expect bpf_ci_test_maps)
+	[ "$suite" = full ] && expect+=(--expect bpf_ci_test_verifier)
+	KERNEL=$dir/kbuild-bpf-ci/arch/x86/boot/bzImage INITRD=$dir/bpf-ci/selftests.cpio \
+		MEM=4G APPEND="bpfci.suite=$suite" GUEST_TIMEOUT=${BPF_CI_TIMEOUT:-3600} \
+		"$TOP/scripts/boot.sh" bpfci "$log" "$label" || true
+	python3 "$TOP/scripts/evaluate.py" --results "$results" --ksrc "$dir/linux" \
+		"${expect[@]}" "$label" "$log"
+}
+
+case "$mode" in
+subset)
+	kernel "$BUILD"
+	boot "$BUILD" "$(result_label bpf-ci)" subset
+	;;
+full)
+	ensure_worktree "$BASEDIR/linux" base
+	mkdir -p "$BASEDIR/logs"
+	kernel "$BUILD"
+	kernel "$BASEDIR"
+	rm -f "$BUILD/results-bpf-ci-series.tsv" "$BUILD/results-bpf-ci-base.tsv"
+	results=$BUILD/results-bpf-ci-series.tsv boot "$BUILD" bpf-ci full
+	results=$BUILD/results-bpf-ci-base.tsv boot "$BASEDIR" bpf-ci-base full
+	python3 "$TOP/scripts/bpf-ci-compare.py" "$BUILD/results-bpf-ci-base.tsv" \
+		"$BUILD/results-bpf-ci-series.tsv" "$results" "$LOGS/guest-bpf-ci-bpf-ci-base.log" \
+		"$LOGS/guest-bpf-ci-bpf-ci.log"
+	;;
+*) die "usage: bpf-ci.sh subset|full RESULTS" ;;
+esac

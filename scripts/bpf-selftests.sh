@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The BPF selftests as BPF CI builds them (issue 15), for one kernel: the
+# selftests' own Makefile (make -C tools/testing/selftests/bpf) builds
+# test_progs, test_maps and test_verifier, their BPF objects and the test
+# modules (bpf_testmod and friends) against the kernel build KOBJ and its
+# BTF; then the initramfs that runs them (guest/bpf-ci.sh) is packed: the
+# selftests' output folder, busybox, iproute2's ip, and the shared libraries
+# these programs load (the ldd closure), as on a distribution's root.
+# usage: bpf-selftests.sh KOBJ OUT
+#   KOBJ  the kernel's object tree (its vmlinux, Module.symvers)
+#   OUT   the selftests' output folder; the initramfs is OUT.cpio
+# The sources are $KSRC's: its test modules are built in its own
+# tools/testing/selftests/bpf/test_kmods (the selftests' Makefile does so).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kobj=$(realpath "$1")
+out=$(realpath -m "$2")
+S=$KSRC/tools/testing/selftests/bpf
+[ -f "$kobj/vmlinux" ] && [ -f "$kobj/Module.symvers" ] ||
+	die "no vmlinux or Module.symvers in $kobj: build the kernel with its modules first"
+mkdir -p "$out"
+
+# As libbpf/ci's build_selftests.sh: the tree's kernel headers, then the
+# selftests with VMLINUX_BTF from this kernel (never the host's: without it
+# the Makefile silently takes /sys/kernel/btf/vmlinux). Only the default
+# flavour: the no_alu32 and cpuv4 ones would build every BPF object twice
+# more. No docs, no LLVM disassembler, no libbfd (not installed).
+# Through the compiler cache: CC (user space and, being a command-line
+# variable, the test modules' Kbuild, as the kernel was built), and CLANG
+# (the BPF objects).
+step "building the BPF selftests against ${kobj#"$TOP"/}"
+run_logged "selftests-headers-${out##*/}" kmake O="$kobj" headers
+run_logged "selftests-${out##*/}" make -C "$S" -j"$(nproc)" LLVM=1 \
+	CC="$CC_CACHED" CLANG="$CC_CACHED" O="$kobj" VMLINUX_BTF="$kobj/vmlinux" \
+	OUTPUT="$out" SKIP_DOCS=1 SKIP_LLVM=1 SKIP_LIBBFD=1 \
+	test_progs test_maps test_verifier
+for f in test_progs test_maps test_verifier bpf_testmod.ko; do
+	[ -f "$out/$f" ] || die "the selftests' build made no $f"
+done
+
+# The guest's root: what test_progs, test_maps and test_verifier read
+# from their folder (BPF objects, modules, helpers, btf_dump test cases),
+# without the build's intermediate files.
+step "packing the BPF selftests' initramfs"
+root=$out.root
+rm -rf "$root"
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,mnt,var,guest/bpf}
+ln -s ../run "$root/var/run"
+find "$out" -maxdepth 1 -type f \( -name '*.bpf.o' -o ! -name '*.[oadh]' \) \
+	-exec cp -t "$root/guest/bpf/" {} +
+# btf_dump's test cases are read from the source (progs/btf_dump_test_case_*.c)
+mkdir -p "$root/guest/bpf/progs"
+cp "$S"/progs/btf_dump_test_case_*.c "$root/guest/bpf/progs/"
+cp "$S"/DENYLIST* "$TOP"/config/bpf-ci.{allowlist,denylist} "$root/guest/bpf/"
+cp /bin/busybox "$root/bin/busybox"
+cp /sbin/ip "$root/sbin/ip"
+cp "$TOP/guest/init" "$root/init"
+install -m 755 "$TOP/guest/bpf-ci.sh" "$root/guest/bpf-ci.sh"
+# The ldd closure of every dynamic program in the root, at the paths the
+# dynamic loader looks them up.
+for f in "$root"/sbin/ip "$root"/guest/bpf/*; do
+	[ -x "$f" ] && [ -f "$f" ] || continue
+	ldd "$f" 2>/dev/null | sed -n 's|.*=> \(/[^ ]*\) .*|\1|p; s|^\t\(/[^ ]*\) .*|\1|p'
+done | sort -u | while read -r lib; do
+	mkdir -p "$root$(dirname "$lib")"
+	cp -L "$lib" "$root$lib"
+done
+pack "$root" "$out.cpio"
+ok "BPF selftests: ${out#"$TOP"/}, initramfs ${out#"$TOP"/}.cpio ($(du -m "$out.cpio" | cut -f1) MB)"
