@@ -53,6 +53,7 @@ test_progs() {
 }
 
 echo "<<<test bpf_ci_test_progs>>>"
+t=$(date +%s)
 if [ "$suite" = full ]; then
 	test_progs
 	rc=$?
@@ -62,12 +63,13 @@ else
 	rc=$?
 	tap_test_progs /tmp/tp.out $(sed 's/#.*//' bpf-ci.allowlist)
 fi
-echo "# test_progs exited with $rc"
+echo "# test_progs exited with $rc after $(($(date +%s) - t)) s"
 echo "<<<end bpf_ci_test_progs rc=$rc>>>"
 
 # test_maps on the two vCPUs, as BPF CI runs it (taskset); it reads the
 # BPF objects of its folder. All or nothing: its own summary line.
 echo "<<<test bpf_ci_test_maps>>>"
+t=$(date +%s)
 taskset 0x3 ./test_maps >/tmp/tm.out 2>&1
 rc=$?
 sed 's/^/# /' /tmp/tm.out
@@ -79,11 +81,13 @@ else
 	echo "not ok 1 test_maps"
 	echo "# $(tail -n 1 /tmp/tm.out)"
 fi
+echo "# test_maps exited with $rc after $(($(date +%s) - t)) s"
 echo "<<<end bpf_ci_test_maps rc=$rc>>>"
 
 if [ "$suite" = full ]; then
 	# test_verifier looks for kfuncs in an already loaded bpf_testmod.
 	echo "<<<test bpf_ci_test_verifier>>>"
+	t=$(date +%s)
 	insmod ./bpf_testmod.ko
 	./test_verifier >/tmp/tv.out 2>&1
 	rc=$?
@@ -97,5 +101,6 @@ if [ "$suite" = full ]; then
 		echo "not ok 1 test_verifier"
 	fi
 	echo "# $(grep '^Summary:' /tmp/tv.out)"
+	echo "# test_verifier exited with $rc after $(($(date +%s) - t)) s"
 	echo "<<<end bpf_ci_test_verifier rc=$rc>>>"
 fi

@@ -4,8 +4,9 @@
 usage: bpf-ci-compare.py BASE_TSV SERIES_TSV RESULTS BASE_LOG SERIES_LOG
 
 BASE_TSV and SERIES_TSV are evaluate.py's results of the two guests (one
-row per test_progs test, one for test_maps); the logs give test_verifier's
-cases ("#N/u name OK|FAIL|SKIP ..."). Prints the table (passed / failed /
+row per test_progs test, one for test_maps, and the guest's own checks: it
+completed, lockdep stayed on, no kernel splat); the logs give
+test_verifier's cases ("#N/u name OK|FAIL|SKIP ..."). Prints the table (passed / failed /
 skipped per suite and kernel) and appends to RESULTS one row per test that
 passes on base and does not pass with the series, or one PASS row when
 there is none. A test that only the series has (its own) is not compared:
@@ -14,7 +15,9 @@ evaluate.py already counted it.
 import re
 import sys
 
-SUITES = ("test_progs", "test_maps", "test_verifier")
+SUITES = ("test_progs", "test_maps", "test_verifier", "guest")
+GUEST = ("guest_cpus_online", "guest_completed", "lockdep_active",
+         "no_kernel_splats")
 
 
 def verdicts(tsv, log):
@@ -23,10 +26,14 @@ def verdicts(tsv, log):
     for line in open(tsv):
         status, name, detail = (line.rstrip("\n").split("\t") + [""])[:3]
         parts = name.split("/", 2)
-        if len(parts) < 3 or not parts[1].startswith("bpf_ci_"):
-            continue
-        suite, test = parts[1][len("bpf_ci_"):], parts[2].split(" #")[0]
-        if test == "exit" or suite == "test_verifier":
+        if len(parts) == 2 and parts[1] in GUEST:
+            # the guest's own checks: completed, lockdep on, no splat
+            suite, test = "guest", parts[1]
+        elif len(parts) == 3 and parts[1].startswith("bpf_ci_"):
+            suite, test = parts[1][len("bpf_ci_"):], parts[2].split(" #")[0]
+            if test == "exit" or suite == "test_verifier":
+                continue
+        else:
             continue
         v[(suite, test)] = "SKIP" if detail == "skipped" else status
     text = open(log, errors="replace").read()

@@ -26,15 +26,36 @@ mkdir -p "$out"
 # the Makefile silently takes /sys/kernel/btf/vmlinux). Only the default
 # flavour: the no_alu32 and cpuv4 ones would build every BPF object twice
 # more. No docs, no LLVM disassembler, no libbfd (not installed).
+# The BPF objects by clang 22 (Debian 12's bookworm-security has it), not
+# the kernel's clang 19: 7.3's libarena (the BPF arena library the arena
+# tests link) uses 32-bit atomics without -mcpu=v3, which clang 19's BPF
+# backend cannot select (it crashes on asan.bpf.c); clang 22 also builds
+# the arena ASAN flavour and the tests that need a newer clang, which clang
+# 19 leaves out. User space and the test modules keep the kernel's clang 19.
 # Through the compiler cache: CC (user space and, being a command-line
-# variable, the test modules' Kbuild, as the kernel was built), and CLANG
-# (the BPF objects).
+# variable, the test modules' Kbuild, as the kernel was built), and CLANG.
 step "building the BPF selftests against ${kobj#"$TOP"/}"
 run_logged "selftests-headers-${out##*/}" kmake O="$kobj" headers
 run_logged "selftests-${out##*/}" make -C "$S" -j"$(nproc)" LLVM=1 \
-	CC="$CC_CACHED" CLANG="$CC_CACHED" O="$kobj" VMLINUX_BTF="$kobj/vmlinux" \
+	CC="$CC_CACHED" CLANG="ccache clang-22" O="$kobj" VMLINUX_BTF="$kobj/vmlinux" \
 	OUTPUT="$out" SKIP_DOCS=1 SKIP_LLVM=1 SKIP_LIBBFD=1 \
 	test_progs test_maps test_verifier
+# The compiler cache hands clang paths relative to its working folder
+# (CCACHE_BASEDIR=/, so that a clone elsewhere hits the same entries); the
+# test objects are compiled in OUTPUT (cd $(@D)), so their dependency files
+# name the sources relative to OUTPUT, while make reads them from the
+# selftests' folder and would find none of them the next time: made absolute.
+python3 - "$out" <<'PY'
+import glob, os, re, sys
+out = sys.argv[1]
+for d in glob.glob(os.path.join(out, "*.test.d")):
+    text = open(d).read()
+    # every path that is not absolute, not a target (": ") and not "\"
+    fixed = re.sub(r"(?<=\s)(?!/)([^\s:\\]+)(?=\s)",
+                   lambda m: os.path.normpath(os.path.join(out, m.group(1))), text)
+    if fixed != text:
+        open(d, "w").write(fixed)
+PY
 for f in test_progs test_maps test_verifier bpf_testmod.ko; do
 	[ -f "$out/$f" ] || die "the selftests' build made no $f"
 done
@@ -54,15 +75,29 @@ mkdir -p "$root/guest/bpf/progs"
 cp "$S"/progs/btf_dump_test_case_*.c "$root/guest/bpf/progs/"
 cp "$S"/DENYLIST* "$TOP"/config/bpf-ci.{allowlist,denylist} "$root/guest/bpf/"
 cp /bin/busybox "$root/bin/busybox"
+# What the tests run through system() and popen(), where busybox is not
+# enough: its sh runs its own ip applet before PATH's, which has no
+# "ip netns" nor "ip link add ... type veth" (xdp_devmap_attach,
+# xdp_cpumap_attach, select_reuseport), hence dash as /bin/sh and
+# iproute2's ip; test_local_storage copies /bin/rm and runs the copy, which
+# must be a program of its own, not busybox's link. busybox --install (the
+# init) leaves existing files alone.
+cp /usr/bin/dash "$root/bin/sh"
+cp /usr/bin/rm "$root/bin/rm"
 cp /sbin/ip "$root/sbin/ip"
 cp "$TOP/guest/init" "$root/init"
 install -m 755 "$TOP/guest/bpf-ci.sh" "$root/guest/bpf-ci.sh"
 # The ldd closure of every dynamic program in the root, at the paths the
-# dynamic loader looks them up.
-for f in "$root"/sbin/ip "$root"/guest/bpf/*; do
-	[ -x "$f" ] && [ -f "$f" ] || continue
-	ldd "$f" 2>/dev/null | sed -n 's|.*=> \(/[^ ]*\) .*|\1|p; s|^\t\(/[^ ]*\) .*|\1|p'
-done | sort -u | while read -r lib; do
+# dynamic loader looks them up, and what glibc loads at run time: libgcc_s,
+# for pthread_exit() (test_progs aborts without it).
+{
+	for f in "$root"/bin/sh "$root"/bin/rm "$root"/sbin/ip "$root"/guest/bpf/*; do
+		[ -x "$f" ] && [ -f "$f" ] || continue
+		{ ldd "$f" 2>/dev/null || true; } |
+			sed -n 's|.*=> \(/[^ ]*\) .*|\1|p; s|^\t\(/[^ ]*\) .*|\1|p'
+	done
+	echo /lib/x86_64-linux-gnu/libgcc_s.so.1
+} | sort -u | while read -r lib; do
 	mkdir -p "$root$(dirname "$lib")"
 	cp -L "$lib" "$root$lib"
 done
