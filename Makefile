@@ -18,7 +18,7 @@ GUEST_TESTS := $(GUEST_TESTS_$(subst .,_,$(SERIES)))
 export GUEST_TESTS GUEST_TESTS_mainline GUEST_TESTS_6_12
 
 .PHONY: all deps tree kernel kernel-norust kernel-bpf-ci guest guest-run run check export checkpatch \
-	bisect docs bench check-base check-debug check-bpf-ci soak clean quick model
+	bisect docs bench check-base check-debug check-bpf-ci check-bpf-ci-maps soak clean quick model
 
 all: check
 
@@ -37,15 +37,22 @@ kernel-norust: tree
 guest: tree
 	@scripts/guest.sh
 
-# The BPF selftests' kernel: their config, config.vm and config.x86_64 as
-# the base, as vmtest.sh makes it, then ours (scripts/bpf-ci.sh).
-BPF_CI_BASE = $(addprefix $(BUILD)/linux/tools/testing/selftests/bpf/,config config.vm config.x86_64)
+# The BPF selftests as BPF CI runs them (scripts/bpf-ci.sh): the kernel
+# configured from their config, config.vm and config.x86_64 as vmtest.sh
+# does, then ours; the selftests built by their own Makefile.
 kernel-bpf-ci: tree
-	@KCONFIG_BASE="$(BPF_CI_BASE)" KBUILD_TARGETS="bzImage modules" scripts/build.sh bpf-ci config/test.config config/bpf-ci.config
+	@scripts/bpf-ci.sh build
+
+# The map subset of test_progs (config/bpf-ci.allowlist) and test_maps on
+# that kernel with the series.
+BPF_CI_MAPS_RESULTS := $(BUILD)/results-bpf-ci-maps.tsv
+check-bpf-ci-maps: tree
+	@rm -f $(BPF_CI_MAPS_RESULTS)
+	@scripts/bpf-ci.sh subset $(BPF_CI_MAPS_RESULTS)
+	@python3 scripts/evaluate.py --results $(BPF_CI_MAPS_RESULTS) --summary
 
 # All of test_progs, test_maps and test_verifier on that kernel, with the
-# series and on the unpatched base, compared test by test
-# (scripts/bpf-ci.sh); make check runs a map subset of them.
+# series and on the unpatched base, compared test by test.
 BPF_CI_RESULTS := $(BUILD)/results-bpf-ci.tsv
 check-bpf-ci: tree
 	@rm -f $(BPF_CI_RESULTS)
@@ -132,4 +139,5 @@ clean:
 	rm -rf $(BUILD)/kbuild-* $(BUILD)/user $(BUILD)/initramfs.cpio $(BUILD)/logs \
 		$(BUILD)/bisect/kbuild-* $(BUILD)/bisect/stamps $(BUILD)/base/kbuild-* $(BUILD)/base/*.bzImage \
 		$(BUILD)/bench/*.bzImage $(BUILD)/bench/*.key \
-		$(BUILD)/bench/user $(BUILD)/bench/logs $(BUILD)/results*.tsv
+		$(BUILD)/bench/user $(BUILD)/bench/logs $(BUILD)/results*.tsv \
+		$(BUILD)/bpf-ci $(BUILD)/base/bpf-ci

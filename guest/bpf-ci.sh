@@ -4,13 +4,16 @@
 # loopback up, then the suites from the selftests' folder (/guest/bpf). Each
 # suite's output goes between the markers scripts/evaluate.py reads, with
 # one TAP line per test:
-#   bpfci.suite=subset (make check): test_progs with config/bpf-ci.allowlist
-#     (one TAP line per allowlisted test: one that did not run is not ok),
-#     then test_maps;
+#   bpfci.suite=subset (make check-bpf-ci-maps): test_progs with
+#     config/bpf-ci.allowlist (one TAP line per allowlisted test: one that
+#     did not run is not ok), then test_maps;
 #   bpfci.suite=full (make check-bpf-ci): all of test_progs, test_maps and
-#     test_verifier (one TAP line per test test_progs ran).
+#     test_verifier (one TAP line per test test_progs ran; test_verifier's
+#     cases are compared from its output by scripts/bpf-ci-compare.py).
 # test_progs honours the tree's DENYLIST and ours (config/bpf-ci.denylist:
-# each entry says why); a skipped test is not ok: every one must run.
+# each entry says why); a test_progs test that skipped even one subtest is
+# not ok. Each program's standard error is printed after its output, apart:
+# mixed into one file, an unbuffered message could split a verdict line.
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 ip link set lo up
@@ -46,14 +49,16 @@ tap_test_progs() {
 # test_progs with a 600 s watchdog per test (TCG is slow; BPF CI's
 # default is 120 s on KVM).
 test_progs() {
-	./test_progs -w 600 -d @DENYLIST -d @bpf-ci.denylist "$@" >/tmp/tp.out 2>&1
+	./test_progs -w 600 -d @DENYLIST -d @bpf-ci.denylist "$@" >/tmp/tp.out 2>/tmp/tp.err
 	rc=$?
 	sed 's/^/# /' /tmp/tp.out
+	echo "# stderr:"
+	sed 's/^/# /' /tmp/tp.err
 	return $rc
 }
 
 echo "<<<test bpf_ci_test_progs>>>"
-t=$(date +%s)
+start=$(date +%s)
 if [ "$suite" = full ]; then
 	test_progs
 	rc=$?
@@ -63,16 +68,18 @@ else
 	rc=$?
 	tap_test_progs /tmp/tp.out $(sed 's/#.*//' bpf-ci.allowlist)
 fi
-echo "# test_progs exited with $rc after $(($(date +%s) - t)) s"
+echo "# test_progs exited with $rc after $(($(date +%s) - start)) s"
 echo "<<<end bpf_ci_test_progs rc=$rc>>>"
 
 # test_maps on the two vCPUs, as BPF CI runs it (taskset); it reads the
 # BPF objects of its folder. All or nothing: its own summary line.
 echo "<<<test bpf_ci_test_maps>>>"
-t=$(date +%s)
-taskset 0x3 ./test_maps >/tmp/tm.out 2>&1
+start=$(date +%s)
+taskset 0x3 ./test_maps >/tmp/tm.out 2>/tmp/tm.err
 rc=$?
 sed 's/^/# /' /tmp/tm.out
+echo "# stderr:"
+sed 's/^/# /' /tmp/tm.err
 echo "TAP version 13"
 echo "1..1"
 if [ $rc -eq 0 ] && grep -q '^test_maps: OK, 0 SKIPPED$' /tmp/tm.out; then
@@ -81,18 +88,18 @@ else
 	echo "not ok 1 test_maps"
 	echo "# $(tail -n 1 /tmp/tm.out)"
 fi
-echo "# test_maps exited with $rc after $(($(date +%s) - t)) s"
+echo "# test_maps exited with $rc after $(($(date +%s) - start)) s"
 echo "<<<end bpf_ci_test_maps rc=$rc>>>"
 
 if [ "$suite" = full ]; then
-	# test_verifier looks for kfuncs in an already loaded bpf_testmod.
+	# As BPF CI runs it (it loads bpf_testmod.ko from its folder itself).
 	echo "<<<test bpf_ci_test_verifier>>>"
-	t=$(date +%s)
-	insmod ./bpf_testmod.ko
-	./test_verifier >/tmp/tv.out 2>&1
+	start=$(date +%s)
+	./test_verifier >/tmp/tv.out 2>/tmp/tv.err
 	rc=$?
-	rmmod bpf_testmod
 	sed 's/^/# /' /tmp/tv.out
+	echo "# stderr:"
+	sed 's/^/# /' /tmp/tv.err
 	echo "TAP version 13"
 	echo "1..1"
 	if [ $rc -eq 0 ]; then
@@ -101,6 +108,6 @@ if [ "$suite" = full ]; then
 		echo "not ok 1 test_verifier"
 	fi
 	echo "# $(grep '^Summary:' /tmp/tv.out)"
-	echo "# test_verifier exited with $rc after $(($(date +%s) - t)) s"
+	echo "# test_verifier exited with $rc after $(($(date +%s) - start)) s"
 	echo "<<<end bpf_ci_test_verifier rc=$rc>>>"
 fi

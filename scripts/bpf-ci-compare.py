@@ -3,69 +3,102 @@
 
 usage: bpf-ci-compare.py BASE_TSV SERIES_TSV RESULTS BASE_LOG SERIES_LOG
 
-BASE_TSV and SERIES_TSV are evaluate.py's results of the two guests (one
-row per test_progs test, one for test_maps, and the guest's own checks: it
-completed, lockdep stayed on, no kernel splat); the logs give
-test_verifier's cases ("#N/u name OK|FAIL|SKIP ..."). Prints the table (passed / failed /
-skipped per suite and kernel) and appends to RESULTS one row per test that
-passes on base and does not pass with the series, or one PASS row when
-there is none. A test that only the series has (its own) is not compared:
-evaluate.py already counted it.
+BASE_TSV and SERIES_TSV are evaluate.py's results of the two guests; the
+logs give test_progs' subtests ("#N/M test/subtest:VERDICT"), test_verifier's
+cases ("#N/u description OK|FAIL|SKIP ...", keyed by description and mode:
+indexes shift when a tree adds a case) and the kernel's splats. Prints the
+table (passed / failed / skipped per suite and kernel) and appends to
+RESULTS one row per check:
+  - both guests completed and ran every suite (else nothing is compared);
+  - every test, subtest, test_verifier case and KUnit case that passes on
+    base passes with the series;
+  - every one that only the series has (its own selftest) passes;
+  - no splat (its text without timestamps and addresses) that base does
+    not show, and lockdep still on at the end with the series.
 """
 import re
 import sys
 
-SUITES = ("test_progs", "test_maps", "test_verifier", "guest")
-GUEST = ("guest_cpus_online", "guest_completed", "lockdep_active",
-         "no_kernel_splats")
+SUITES = ("test_progs", "test_maps", "test_verifier", "kunit", "guest")
+GUEST = ("guest_cpus_online", "guest_completed", "lockdep_active")
+SPLAT = re.compile(r"WARNING:|BUG:|Oops|Kernel panic|general protection fault|"
+                   r"possible recursive locking|circular locking dependency|"
+                   r"inconsistent lock state|DEBUG_LOCKS_WARN_ON|"
+                   r"sleeping function called from invalid context|"
+                   r"scheduling while atomic|UBSAN|KASAN|detected stall|"
+                   r"soft lockup|INFO: task .* blocked")
+
+
+def block(text, name):
+    m = re.search(rf"<<<test {name}>>>\n(.*?)<<<end {name} rc=", text, re.S)
+    return m.group(1) if m else ""
 
 
 def verdicts(tsv, log):
-    """{(suite, test): PASS|FAIL|SKIP} of one kernel."""
+    """{(suite, name): PASS|FAIL|SKIP} of one kernel, and its splats."""
     v = {}
     for line in open(tsv):
         status, name, detail = (line.rstrip("\n").split("\t") + [""])[:3]
         parts = name.split("/", 2)
         if len(parts) == 2 and parts[1] in GUEST:
-            # the guest's own checks: completed, lockdep on, no splat
-            suite, test = "guest", parts[1]
-        elif len(parts) == 3 and parts[1].startswith("bpf_ci_"):
-            suite, test = parts[1][len("bpf_ci_"):], parts[2].split(" #")[0]
-            if test == "exit" or suite == "test_verifier":
-                continue
-        else:
-            continue
-        v[(suite, test)] = "SKIP" if detail == "skipped" else status
+            v[("guest", parts[1])] = status
+        elif len(parts) >= 2 and parts[1] == "kunit":
+            v[("kunit", name.split("/", 1)[1])] = status
+        elif len(parts) == 3 and parts[1] in ("bpf_ci_test_progs", "bpf_ci_test_maps"):
+            test = parts[2].split(" #")[0]
+            if test != "exit":
+                v[(parts[1][len("bpf_ci_"):], test)] = \
+                    "SKIP" if detail == "skipped" else status
     text = open(log, errors="replace").read()
-    m = re.search(r"<<<test bpf_ci_test_verifier>>>\n(.*?)<<<end", text, re.S)
-    for case, verdict in re.findall(r"^# #(\d+/[up]) .*? (OK|FAIL|SKIP)\b",
-                                    m.group(1) if m else "", re.M):
-        v[("test_verifier", case)] = {"OK": "PASS"}.get(verdict, verdict)
-    return v
+    for test, sub, verdict in re.findall(
+            r"^# #\d+/\d+\s+([A-Za-z0-9_]+)/(.*):(OK|SKIP|FAIL)$",
+            block(text, "bpf_ci_test_progs"), re.M):
+        v[("test_progs", f"{test}/{sub}")] = {"OK": "PASS"}.get(verdict, verdict)
+    for descr, mode, verdict in re.findall(
+            r"^# #\d+/([up]) (.*?) (OK|FAIL|SKIP)\b",
+            block(text, "bpf_ci_test_verifier"), re.M):
+        v[("test_verifier", f"{descr} ({mode})")] = \
+            {"OK": "PASS"}.get(verdict, verdict)
+    splats = {re.sub(r"^\[[ \d.]+\]\s*|0x[0-9a-f]+|\b[0-9a-f]{8,}\b", "", l).strip()
+              for l in text.splitlines() if SPLAT.search(l)}
+    return v, splats
 
 
 def main():
     base_tsv, series_tsv, results, base_log, series_log = sys.argv[1:6]
-    base = verdicts(base_tsv, base_log)
-    series = verdicts(series_tsv, series_log)
+    base, base_splats = verdicts(base_tsv, base_log)
+    series, series_splats = verdicts(series_tsv, series_log)
     print(f"{'suite':<14} {'kernel':<7} {'passed':>7} {'failed':>7} {'skipped':>8}")
     for suite in SUITES:
         for kernel, v in (("base", base), ("series", series)):
             n = [sum(1 for (s, _), r in v.items() if s == suite and r == want)
                  for want in ("PASS", "FAIL", "SKIP")]
             print(f"{suite:<14} {kernel:<7} {n[0]:>7} {n[1]:>7} {n[2]:>8}")
-    worse = sorted(k for k, r in base.items()
-                   if r == "PASS" and series.get(k) != "PASS")
+    rows = []
+    for kernel, v in (("base", base), ("series", series)):
+        ran = [s for s in ("test_progs", "test_maps", "test_verifier")
+               if any(k[0] == s for k in v)]
+        ok = v.get(("guest", "guest_completed")) == "PASS" and len(ran) == 3
+        rows.append(("PASS" if ok else "FAIL", f"{kernel}_ran_every_suite",
+                     "" if ok else f"completed={v.get(('guest', 'guest_completed'))}, ran {ran}"))
+    if all(r[0] == "PASS" for r in rows):
+        for key in sorted(set(base) | set(series)):
+            suite, name = key
+            if key in base and base[key] == "PASS" and series.get(key) != "PASS":
+                rows.append(("FAIL", f"{suite}/{name}",
+                             f"passes on base, {series.get(key, 'did not run')} with the series"))
+            elif key not in base and series[key] != "PASS":
+                rows.append(("FAIL", f"{suite}/{name}",
+                             f"{series[key]} with the series (not on base)"))
+        for splat in sorted(series_splats - base_splats):
+            rows.append(("FAIL", "new_splat", splat[:200]))
+        if not any(r[0] == "FAIL" for r in rows):
+            rows.append(("PASS", "no_regression", ""))
     with open(results, "a") as out:
-        for suite, test in worse:
-            detail = f"passes on base, {series.get((suite, test), 'did not run')} with the series"
-            out.write(f"FAIL\tbpf-ci-compare/{suite}/{test}\t{detail}\n")
-            print(f"FAIL bpf-ci-compare/{suite}/{test}: {detail}")
-        if not worse:
-            out.write("PASS\tbpf-ci-compare/no_test_passes_on_base_only\t\n")
-            print("PASS bpf-ci-compare/no_test_passes_on_base_only")
-    if not base or not series:
-        sys.exit("no results from one of the kernels")
+        for status, name, detail in rows:
+            out.write(f"{status}\tbpf-ci-compare/{name}\t{detail}\n")
+            if status == "FAIL" or name == "no_regression":
+                print(f"{status} bpf-ci-compare/{name}" + (f": {detail}" if detail else ""))
 
 
 if __name__ == "__main__":

@@ -3,16 +3,23 @@
 # the tree's tools/testing/selftests/bpf (config, config.vm, config.x86_64,
 # completed by olddefconfig, as vmtest.sh makes it), then config/test.config
 # (our 2-CPU guest, lockdep, the Rust handler) and config/bpf-ci.config;
-# bzImage and modules. Booted with 2 vCPUs and 4G, as BPF CI boots it.
-# usage: bpf-ci.sh subset RESULTS   make check's map subset on the series
-#        bpf-ci.sh full RESULTS     make check-bpf-ci: everything, on the
-#                                   series and on the unpatched base
+# bzImage and modules. Booted with our 2 vCPUs and BPF CI's 4G.
+# usage: bpf-ci.sh build            the kernel and the selftests (series)
+#        bpf-ci.sh subset RESULTS   the map subset on the series
+#                                   (make check-bpf-ci-maps)
+#        bpf-ci.sh full RESULTS     everything, on the series and on the
+#                                   unpatched base (make check-bpf-ci)
 # Results are appended to RESULTS (label bpf-ci, and bpf-ci-base for the
 # base); check-bpf-ci also compares the two kernels test by test.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-mode=$1 results=$2
+mode=${1:-} results=${2:-}
+case "$mode" in
+build) ;;
+subset | full) [ -n "$results" ] || die "usage: bpf-ci.sh $mode RESULTS" ;;
+*) die "usage: bpf-ci.sh build | subset RESULTS | full RESULTS" ;;
+esac
 FRAGS=("$TOP/config/test.config" "$TOP/config/bpf-ci.config")
 
 # kernel DIR: build the BPF-CI kernel of the tree DIR/linux in
@@ -31,15 +38,23 @@ kernel() {
 boot() {
 	local dir=$1 label=$2 suite=$3 log=$LOGS/guest-bpf-ci-$2.log expect=()
 	expect=(--expect bpf_ci_test_progs --expect bpf_ci_test_maps)
-	[ "$suite" = full ] && expect+=(--expect bpf_ci_test_verifier)
+	# all three suites on a kernel take hours under TCG; the subset about 30 min
+	local timeout=${BPF_CI_TIMEOUT:-3600}
+	if [ "$suite" = full ]; then
+		expect+=(--expect bpf_ci_test_verifier)
+		timeout=${BPF_CI_TIMEOUT:-28800}
+	fi
 	KERNEL=$dir/kbuild-bpf-ci/arch/x86/boot/bzImage INITRD=$dir/bpf-ci/selftests.cpio \
-		MEM=4G APPEND="bpfci.suite=$suite" GUEST_TIMEOUT=${BPF_CI_TIMEOUT:-3600} \
+		MEM=4G APPEND="bpfci.suite=$suite" GUEST_TIMEOUT=$timeout \
 		"$TOP/scripts/boot.sh" bpfci "$log" "$label" || true
 	python3 "$TOP/scripts/evaluate.py" --results "$results" --ksrc "$dir/linux" \
 		"${expect[@]}" "$label" "$log"
 }
 
 case "$mode" in
+build)
+	kernel "$BUILD"
+	;;
 subset)
 	kernel "$BUILD"
 	boot "$BUILD" "$(result_label bpf-ci)" subset
@@ -56,5 +71,4 @@ full)
 		"$BUILD/results-bpf-ci-series.tsv" "$results" "$LOGS/guest-bpf-ci-bpf-ci-base.log" \
 		"$LOGS/guest-bpf-ci-bpf-ci.log"
 	;;
-*) die "usage: bpf-ci.sh subset|full RESULTS" ;;
 esac

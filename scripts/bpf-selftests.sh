@@ -21,31 +21,14 @@ S=$KSRC/tools/testing/selftests/bpf
 	die "no vmlinux or Module.symvers in $kobj: build the kernel with its modules first"
 mkdir -p "$out"
 
-# As libbpf/ci's build_selftests.sh: the tree's kernel headers, then the
-# selftests with VMLINUX_BTF from this kernel (never the host's: without it
-# the Makefile silently takes /sys/kernel/btf/vmlinux). Only the default
-# flavour: the no_alu32 and cpuv4 ones would build every BPF object twice
-# more. No docs, no LLVM disassembler, no libbfd (not installed).
-# The BPF objects by clang 22 (Debian 12's bookworm-security has it), not
-# the kernel's clang 19: 7.3's libarena (the BPF arena library the arena
-# tests link) uses 32-bit atomics without -mcpu=v3, which clang 19's BPF
-# backend cannot select (it crashes on asan.bpf.c); clang 22 also builds
-# the arena ASAN flavour and the tests that need a newer clang, which clang
-# 19 leaves out. User space and the test modules keep the kernel's clang 19.
-# Through the compiler cache: CC (user space and, being a command-line
-# variable, the test modules' Kbuild, as the kernel was built), and CLANG.
-step "building the BPF selftests against ${kobj#"$TOP"/}"
-run_logged "selftests-headers-${out##*/}" kmake O="$kobj" headers
-run_logged "selftests-${out##*/}" make -C "$S" -j"$(nproc)" LLVM=1 \
-	CC="$CC_CACHED" CLANG="ccache clang-22" O="$kobj" VMLINUX_BTF="$kobj/vmlinux" \
-	OUTPUT="$out" SKIP_DOCS=1 SKIP_LLVM=1 SKIP_LIBBFD=1 \
-	test_progs test_maps test_verifier
 # The compiler cache hands clang paths relative to its working folder
 # (CCACHE_BASEDIR=/, so that a clone elsewhere hits the same entries); the
 # test objects are compiled in OUTPUT (cd $(@D)), so their dependency files
 # name the sources relative to OUTPUT, while make reads them from the
-# selftests' folder and would find none of them the next time: made absolute.
-python3 - "$out" <<'PY'
+# selftests' folder and would find none of them the next time: made
+# absolute, before make (after a build that failed half-way) and after.
+absolute_deps() {
+	python3 - "$out" <<'PY'
 import glob, os, re, sys
 out = sys.argv[1]
 for d in glob.glob(os.path.join(out, "*.test.d")):
@@ -56,6 +39,31 @@ for d in glob.glob(os.path.join(out, "*.test.d")):
     if fixed != text:
         open(d, "w").write(fixed)
 PY
+}
+
+# The tree's UAPI headers where the selftests' BPF_CFLAGS look for them
+# ($(OUTPUT)/../usr/include; without them the BPF objects would see the
+# host's older ones), then the selftests with VMLINUX_BTF from this kernel
+# (never the host's: without it the Makefile silently takes
+# /sys/kernel/btf/vmlinux). Only the default flavour: the no_alu32 and
+# cpuv4 ones would build every BPF object twice more. No docs, no LLVM
+# disassembler, no libbfd (not installed).
+# The BPF objects by clang 22 (Debian 12's bookworm-security has it), not
+# the kernel's clang 19: 7.3's libarena (the BPF arena library the arena
+# tests link) uses 32-bit atomics without -mcpu=v3, which clang 19's BPF
+# backend cannot select (it crashes on asan.bpf.c). User space and the test
+# modules keep the kernel's clang 19. Through the compiler cache: CC (user
+# space and, being a command-line variable, the test modules' Kbuild, as
+# the kernel was built), and CLANG.
+step "building the BPF selftests against ${kobj#"$TOP"/}"
+run_logged "selftests-headers-${out##*/}" kmake O="$kobj" INSTALL_HDR_PATH="${out%/*}/usr" \
+	headers_install
+absolute_deps
+run_logged "selftests-${out##*/}" make -C "$S" -j"$(nproc)" LLVM=1 \
+	CC="$CC_CACHED" CLANG="ccache clang-22" O="$kobj" VMLINUX_BTF="$kobj/vmlinux" \
+	OUTPUT="$out" SKIP_DOCS=1 SKIP_LLVM=1 SKIP_LIBBFD=1 \
+	test_progs test_maps test_verifier
+absolute_deps
 for f in test_progs test_maps test_verifier bpf_testmod.ko; do
 	[ -f "$out/$f" ] || die "the selftests' build made no $f"
 done

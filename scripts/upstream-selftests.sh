@@ -29,6 +29,10 @@ fi
 
 rm -rf "$O"
 mkdir -p "$O/prog_tests"
+# What the selftests' own Makefile generates in the source folder (make
+# kernel-bpf-ci) would shadow ours: test_progs.c includes
+# "verification_cert.h" from its own folder first.
+rm -f "$S/prog_tests/tests.h" "$S/verification_cert.h"
 # test_progs.c of 7.3 embeds the certificate of a signing key that it adds
 # to the session keyring at start-up (for the signed-program tests); made as
 # the selftests' Makefile makes it (VERIFY_SIG_HDR), with a key of our own.
