@@ -46,15 +46,23 @@ tap_test_progs() {
 	done
 }
 
+# run NAME CMD...: CMD with its output in /tmp/NAME.out and its standard
+# error in /tmp/NAME.err, both printed as TAP comments; returns CMD's status
+run() {
+	name=$1
+	shift
+	"$@" >/tmp/$name.out 2>/tmp/$name.err
+	rc=$?
+	sed 's/^/# /' /tmp/$name.out
+	echo "# stderr:"
+	sed 's/^/# /' /tmp/$name.err
+	return $rc
+}
+
 # test_progs with a 600 s watchdog per test (TCG is slow; BPF CI's
 # default is 120 s on KVM).
 test_progs() {
-	./test_progs -w 600 -d @DENYLIST -d @bpf-ci.denylist "$@" >/tmp/tp.out 2>/tmp/tp.err
-	rc=$?
-	sed 's/^/# /' /tmp/tp.out
-	echo "# stderr:"
-	sed 's/^/# /' /tmp/tp.err
-	return $rc
+	run tp ./test_progs -w 600 -d @DENYLIST -d @bpf-ci.denylist "$@"
 }
 
 echo "<<<test bpf_ci_test_progs>>>"
@@ -75,11 +83,8 @@ echo "<<<end bpf_ci_test_progs rc=$rc>>>"
 # BPF objects of its folder. All or nothing: its own summary line.
 echo "<<<test bpf_ci_test_maps>>>"
 start=$(date +%s)
-taskset 0x3 ./test_maps >/tmp/tm.out 2>/tmp/tm.err
+run tm taskset 0x3 ./test_maps
 rc=$?
-sed 's/^/# /' /tmp/tm.out
-echo "# stderr:"
-sed 's/^/# /' /tmp/tm.err
 echo "TAP version 13"
 echo "1..1"
 if [ $rc -eq 0 ] && grep -q '^test_maps: OK, 0 SKIPPED$' /tmp/tm.out; then
@@ -95,11 +100,8 @@ if [ "$suite" = full ]; then
 	# As BPF CI runs it (it loads bpf_testmod.ko from its folder itself).
 	echo "<<<test bpf_ci_test_verifier>>>"
 	start=$(date +%s)
-	./test_verifier >/tmp/tv.out 2>/tmp/tv.err
+	run tv ./test_verifier
 	rc=$?
-	sed 's/^/# /' /tmp/tv.out
-	echo "# stderr:"
-	sed 's/^/# /' /tmp/tv.err
 	echo "TAP version 13"
 	echo "1..1"
 	if [ $rc -eq 0 ]; then
