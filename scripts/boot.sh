@@ -3,8 +3,8 @@
 # usage: boot.sh MODE LOG [NAME]   MODE: run|check|bench, NAME: kernel build (rust)
 # Environment: KERNEL and INITRD override the bzImage of NAME and
 # build/initramfs.cpio; APPEND adds to the kernel command line; SMP sets the
-# number of vCPUs (default 2), MEM its memory (default 1G); QEMU_PLUGIN loads a TCG plugin, whose output
-# goes to QEMU_PLUGIN_LOG.
+# number of vCPUs (default 2), MEM its memory (default 1G); QEMU_PLUGIN
+# loads a TCG plugin, whose output goes to QEMU_PLUGIN_LOG.
 # The serial console goes to LOG; the guest reboots when done, which ends QEMU (-no-reboot).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"

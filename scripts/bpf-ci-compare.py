@@ -19,14 +19,10 @@ RESULTS one row per check:
 import re
 import sys
 
+from evaluate import SPLATS as SPLAT
+
 SUITES = ("test_progs", "test_maps", "test_verifier", "kunit", "guest")
 GUEST = ("guest_cpus_online", "guest_completed", "lockdep_active")
-SPLAT = re.compile(r"WARNING:|BUG:|Oops|Kernel panic|general protection fault|"
-                   r"possible recursive locking|circular locking dependency|"
-                   r"inconsistent lock state|DEBUG_LOCKS_WARN_ON|"
-                   r"sleeping function called from invalid context|"
-                   r"scheduling while atomic|UBSAN|KASAN|detected stall|"
-                   r"soft lockup|INFO: task .* blocked")
 
 
 def block(text, name):

@@ -36,8 +36,8 @@ kernel() {
 
 # boot DIR LABEL SUITE: boot DIR's kernel with its selftests and evaluate
 boot() {
-	local dir=$1 label=$2 suite=$3 log=$LOGS/guest-bpf-ci-$2.log expect=()
-	expect=(--expect bpf_ci_test_progs --expect bpf_ci_test_maps)
+	local dir=$1 label=$2 suite=$3 log=$LOGS/guest-bpf-ci-$2.log
+	local expect=(--expect bpf_ci_test_progs --expect bpf_ci_test_maps)
 	# all three suites on a kernel take hours under TCG; the subset about 30 min
 	local timeout=${BPF_CI_TIMEOUT:-3600}
 	if [ "$suite" = full ]; then
