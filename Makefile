@@ -43,8 +43,9 @@ guest: tree
 kernel-bpf-ci: tree
 	@scripts/bpf-ci.sh build
 
-# The map subset of test_progs (config/bpf-ci.allowlist) and test_maps on
-# that kernel with the series.
+# The map subset of test_progs (config/bpf-ci.allowlist) and test_maps,
+# sized for TCG (scripts/test_maps_tcg.mk), on that kernel with the series:
+# a gate of make check.
 BPF_CI_MAPS_RESULTS := $(BUILD)/results-bpf-ci-maps.tsv
 check-bpf-ci-maps: tree
 	@rm -f $(BPF_CI_MAPS_RESULTS)

@@ -4,9 +4,9 @@
 # loopback up, then the suites from the selftests' folder (/guest/bpf). Each
 # suite's output goes between the markers scripts/evaluate.py reads, with
 # one TAP line per test:
-#   bpfci.suite=subset (make check-bpf-ci-maps): test_progs with
-#     config/bpf-ci.allowlist (one TAP line per allowlisted test: one that
-#     did not run is not ok), then test_maps;
+#   bpfci.suite=subset (make check-bpf-ci-maps and make check): test_progs
+#     with config/bpf-ci.allowlist (one TAP line per allowlisted test: one
+#     that did not run is not ok), then test_maps_tcg;
 #   bpfci.suite=full (make check-bpf-ci): all of test_progs, test_maps and
 #     test_verifier (one TAP line per test test_progs ran; test_verifier's
 #     cases are compared from its output by scripts/bpf-ci-compare.py).
@@ -80,10 +80,14 @@ echo "# test_progs exited with $rc after $(($(date +%s) - start)) s"
 echo "<<<end bpf_ci_test_progs rc=$rc>>>"
 
 # test_maps on the two vCPUs, as BPF CI runs it (taskset); it reads the
-# BPF objects of its folder. All or nothing: its own summary line.
+# BPF objects of its folder. All or nothing: its own summary line. The
+# subset runs test_maps_tcg: the same steps with smaller sizes
+# (scripts/test_maps_tcg.mk).
 echo "<<<test bpf_ci_test_maps>>>"
 start=$(date +%s)
-run tm taskset 0x3 ./test_maps
+test_maps=./test_maps
+[ "$suite" = full ] || test_maps=./test_maps_tcg
+run tm taskset 0x3 $test_maps
 rc=$?
 echo "TAP version 13"
 echo "1..1"

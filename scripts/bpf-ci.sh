@@ -6,7 +6,7 @@
 # bzImage and modules. Booted with our 2 vCPUs and BPF CI's 4G.
 # usage: bpf-ci.sh build            the kernel and the selftests (series)
 #        bpf-ci.sh subset RESULTS   the map subset on the series
-#                                   (make check-bpf-ci-maps)
+#                                   (make check-bpf-ci-maps, make check)
 #        bpf-ci.sh full RESULTS     everything, on the series and on the
 #                                   unpatched base (make check-bpf-ci)
 # Results are appended to RESULTS (label bpf-ci, and bpf-ci-base for the
@@ -29,17 +29,18 @@ kernel() {
 	local dir=$1
 	local s=$dir/linux/tools/testing/selftests/bpf
 	BUILD=$dir KSRC=$dir/linux KCONFIG_BASE="$s/config $s/config.vm $s/config.x86_64" \
-		KBUILD_TARGETS="bzImage modules" "$TOP/scripts/build.sh" bpf-ci "${FRAGS[@]}"
-	BUILD=$dir KSRC=$dir/linux "$TOP/scripts/bpf-selftests.sh" \
-		"$dir/kbuild-bpf-ci" "$dir/bpf-ci/selftests"
+		KBUILD_TARGETS="bzImage modules" "$TOP/scripts/build.sh" bpf-ci "${FRAGS[@]}" &&
+		BUILD=$dir KSRC=$dir/linux "$TOP/scripts/bpf-selftests.sh" \
+			"$dir/kbuild-bpf-ci" "$dir/bpf-ci/selftests"
 }
 
 # boot DIR LABEL SUITE: boot DIR's kernel with its selftests and evaluate
 boot() {
 	local dir=$1 label=$2 suite=$3 log=$LOGS/guest-bpf-ci-$2.log
 	local expect=(--expect bpf_ci_test_progs --expect bpf_ci_test_maps)
-	# all three suites on a kernel take hours under TCG; the subset about 30 min
-	local timeout=${BPF_CI_TIMEOUT:-3600}
+	# all three suites on a kernel take hours under TCG; the subset about
+	# 10 min (a gate of make check: a hung guest must not take CI's time)
+	local timeout=${BPF_CI_TIMEOUT:-1800}
 	if [ "$suite" = full ]; then
 		expect+=(--expect bpf_ci_test_verifier)
 		timeout=${BPF_CI_TIMEOUT:-28800}
@@ -56,7 +57,11 @@ build)
 	kernel "$BUILD"
 	;;
 subset)
-	kernel "$BUILD"
+	# a gate of make check: a kernel or selftests that do not build fail it
+	kernel "$BUILD" || {
+		add_result "$results" FAIL "$(result_label bpf-ci)/build" "see $LOGS"
+		exit 1
+	}
 	boot "$BUILD" "$(result_label bpf-ci)" subset
 	;;
 full)

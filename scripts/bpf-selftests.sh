@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The BPF selftests as BPF CI builds them (issue 15), for one kernel: the
 # selftests' own Makefile (make -C tools/testing/selftests/bpf) builds
-# test_progs, test_maps and test_verifier, their BPF objects and the test
-# modules (bpf_testmod and friends) against the kernel build KOBJ and its
-# BTF; then the initramfs that runs them (guest/bpf-ci.sh) is packed: the
-# selftests' output folder, busybox, iproute2's ip, and the shared libraries
-# these programs load (the ldd closure), as on a distribution's root.
+# test_progs, test_maps (and make check's sized test_maps_tcg),
+# test_verifier, their BPF objects and the test modules (bpf_testmod and
+# friends) against the kernel build KOBJ and its BTF; then the initramfs
+# that runs them (guest/bpf-ci.sh) is packed: the selftests' output folder,
+# busybox, iproute2's ip, and the shared libraries these programs load (the
+# ldd closure), as on a distribution's root.
 # usage: bpf-selftests.sh KOBJ OUT
 #   KOBJ  the kernel's object tree (its vmlinux, Module.symvers)
 #   OUT   the selftests' output folder; the initramfs is OUT.cpio
@@ -45,9 +46,10 @@ PY
 # ($(OUTPUT)/../usr/include; without them the BPF objects would see the
 # host's older ones), then the selftests with VMLINUX_BTF from this kernel
 # (never the host's: without it the Makefile silently takes
-# /sys/kernel/btf/vmlinux). Only the default flavour: the no_alu32 and
-# cpuv4 ones would build every BPF object twice more. No docs, no LLVM
-# disassembler, no libbfd (not installed).
+# /sys/kernel/btf/vmlinux); and test_maps_tcg, make check's test_maps with
+# smaller sizes (scripts/test_maps_tcg.mk). Only the default flavour: the
+# no_alu32 and cpuv4 ones would build every BPF object twice more. No docs,
+# no LLVM disassembler, no libbfd (not installed).
 # The BPF objects by clang 22 (Debian 12's bookworm-security has it), not
 # the kernel's clang 19: 7.3's libarena (the BPF arena library the arena
 # tests link) uses 32-bit atomics without -mcpu=v3, which clang 19's BPF
@@ -59,12 +61,12 @@ step "building the BPF selftests against ${kobj#"$TOP"/}"
 run_logged "selftests-headers-${out##*/}" kmake O="$kobj" INSTALL_HDR_PATH="${out%/*}/usr" \
 	headers_install
 absolute_deps
-run_logged "selftests-${out##*/}" make -C "$S" -j"$(nproc)" LLVM=1 \
-	CC="$CC_CACHED" CLANG="ccache clang-22" O="$kobj" VMLINUX_BTF="$kobj/vmlinux" \
-	OUTPUT="$out" SKIP_DOCS=1 SKIP_LLVM=1 SKIP_LIBBFD=1 \
-	test_progs test_maps test_verifier
+run_logged "selftests-${out##*/}" make -C "$S" -f Makefile -f "$TOP/scripts/test_maps_tcg.mk" \
+	-j"$(nproc)" LLVM=1 CC="$CC_CACHED" CLANG="ccache clang-22" O="$kobj" \
+	VMLINUX_BTF="$kobj/vmlinux" OUTPUT="$out" SKIP_DOCS=1 SKIP_LLVM=1 SKIP_LIBBFD=1 \
+	test_progs test_maps test_verifier test_maps_tcg
 absolute_deps
-for f in test_progs test_maps test_verifier bpf_testmod.ko; do
+for f in test_progs test_maps test_maps_tcg test_verifier bpf_testmod.ko; do
 	[ -f "$out/$f" ] || die "the selftests' build made no $f"
 done
 

@@ -4,7 +4,8 @@
 # table, the failures and the closing line "N passed, N failed".
 # usage: check.sh full|quick
 #   full   every gate (what CI runs): the mainline series (patches/mainline)
-#          in full, then its 6.12 backport (patches/6.12): tree, Rust
+#          in full, with the map subset of the BPF selftests on BPF CI's
+#          kernel config, then its 6.12 backport (patches/6.12): tree, Rust
 #          kernel, guest tests on it, checkpatch and commit messages
 #   quick  the inner loop: the Rust kernel of $SERIES (default mainline),
 #          the guest userspace and the guest tests on that kernel only
@@ -106,6 +107,9 @@ gate guest-rust optional guest_tests rust
 if [ "$tier" = full ]; then
 	gate handler-norust optional "$TOP/scripts/handler.sh" norust c "$RESULTS"
 	gate guest-norust optional guest_tests norust
+	# The map subset of the BPF selftests on BPF CI's kernel config
+	# (make check-bpf-ci-maps): every map type's syscall write path.
+	gate bpf-ci-maps optional "$TOP/scripts/bpf-ci.sh" subset "$RESULTS"
 	# The stable backport: what a change to either series most likely
 	# breaks in it (applying, building, its guest tests, its patches'
 	# style). Its bisect, check-base and C-handler kernel are separate
