@@ -55,9 +55,10 @@ check-bpf-ci-maps: tree
 # All of test_progs, test_maps and test_verifier on that kernel, with the
 # series and on the unpatched base, compared test by test.
 BPF_CI_RESULTS := $(BUILD)/results-bpf-ci.tsv
+# STEP=series|base|compare splits it (scripts/bpf-ci.sh).
 check-bpf-ci: tree
 	@rm -f $(BPF_CI_RESULTS)
-	@scripts/bpf-ci.sh full $(BPF_CI_RESULTS)
+	@scripts/bpf-ci.sh full $(BPF_CI_RESULTS) $(STEP)
 	@python3 scripts/evaluate.py --results $(BPF_CI_RESULTS) --summary
 
 # Only what make run's demo needs.

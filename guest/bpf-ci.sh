@@ -46,17 +46,22 @@ tap_test_progs() {
 	done
 }
 
-# run NAME CMD...: CMD with its output in /tmp/NAME.out and its standard
-# error in /tmp/NAME.err, both printed as TAP comments; returns CMD's status
+# run NAME CMD...: CMD with its output printed as TAP comments as it comes
+# (in the blocks CMD's stdio writes to a pipe: a run of hours shows how far
+# it got) and kept in /tmp/NAME.out, its standard error in /tmp/NAME.err,
+# printed after it; returns CMD's status (125 if none was recorded)
 run() {
 	name=$1
 	shift
-	"$@" >/tmp/$name.out 2>/tmp/$name.err
-	rc=$?
-	sed 's/^/# /' /tmp/$name.out
+	rm -f /tmp/$name.rc
+	{
+		"$@" 2>/tmp/$name.err
+		echo $? >/tmp/$name.rc
+	} | tee /tmp/$name.out | sed 's/^/# /'
 	echo "# stderr:"
 	sed 's/^/# /' /tmp/$name.err
-	return $rc
+	rc=$(cat /tmp/$name.rc 2>/dev/null)
+	return "${rc:-125}"
 }
 
 # test_progs with a 600 s watchdog per test (TCG is slow; BPF CI's
@@ -92,9 +97,9 @@ rc=$?
 echo "TAP version 13"
 echo "1..1"
 if [ $rc -eq 0 ] && grep -q '^test_maps: OK, 0 SKIPPED$' /tmp/tm.out; then
-	echo "ok 1 test_maps"
+	echo "ok 1 ${test_maps#./}"
 else
-	echo "not ok 1 test_maps"
+	echo "not ok 1 ${test_maps#./}"
 	echo "# $(tail -n 1 /tmp/tm.out)"
 fi
 echo "# test_maps exited with $rc after $(($(date +%s) - start)) s"

@@ -7,18 +7,32 @@
 # usage: bpf-ci.sh build            the kernel and the selftests (series)
 #        bpf-ci.sh subset RESULTS   the map subset on the series
 #                                   (make check-bpf-ci-maps, make check)
-#        bpf-ci.sh full RESULTS     everything, on the series and on the
+#        bpf-ci.sh full RESULTS [STEP]
+#                                   everything, on the series and on the
 #                                   unpatched base (make check-bpf-ci)
-# Results are appended to RESULTS (label bpf-ci, and bpf-ci-base for the
-# base); check-bpf-ci also compares the two kernels test by test.
+# Results are appended to RESULTS (labels: bpf-ci for the subset; bpf-ci-full
+# and bpf-ci-base for check-bpf-ci's series and base, which it also compares
+# test by test). Its STEP
+# (make check-bpf-ci STEP=...) splits it, each guest taking hours under TCG:
+# "series" or "base" builds that kernel and runs its guest (its log and
+# results kept in build/SERIES; RESULTS gets whether the guest ran to its
+# end with every suite), "compare" only compares the two kernels' logs and
+# results, after checking that each log is of the kernel of its tree as it
+# is now (the release the guest prints ends in -g and the first 12 digits
+# of the tree's HEAD); "all" (the default) does the three in a row.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-mode=${1:-} results=${2:-}
+mode=${1:-} results=${2:-} only=${3:-all}
+usage="usage: bpf-ci.sh build | subset RESULTS | full RESULTS [all|series|base|compare]"
 case "$mode" in
 build) ;;
-subset | full) [ -n "$results" ] || die "usage: bpf-ci.sh $mode RESULTS" ;;
-*) die "usage: bpf-ci.sh build | subset RESULTS | full RESULTS" ;;
+subset | full) [ -n "$results" ] || die "$usage" ;;
+*) die "$usage" ;;
+esac
+case "$only" in
+all | series | base | compare) ;;
+*) die "$usage" ;;
 esac
 FRAGS=("$TOP/config/test.config" "$TOP/config/bpf-ci.config")
 
@@ -37,6 +51,7 @@ kernel() {
 # boot DIR LABEL SUITE: boot DIR's kernel with its selftests and evaluate
 boot() {
 	local dir=$1 label=$2 suite=$3 log=$LOGS/guest-bpf-ci-$2.log
+	rm -f "$log"
 	local expect=(--expect bpf_ci_test_progs --expect bpf_ci_test_maps)
 	# all three suites on a kernel take hours under TCG; the subset about
 	# 10 min (a gate of make check: a hung guest must not take CI's time)
@@ -50,6 +65,15 @@ boot() {
 		"$TOP/scripts/boot.sh" bpfci "$log" "$label" || true
 	python3 "$TOP/scripts/evaluate.py" --results "$results" --ksrc "$dir/linux" \
 		"${expect[@]}" "$label" "$log"
+}
+
+# guest_ran TSV: the rows of one guest's results (STEP=series or base) that
+# say whether it ran to its end with every suite, appended to RESULTS: its
+# tests' verdicts count in the comparison (STEP=compare), where a test may
+# fail on both kernels
+guest_ran() {
+	grep -E $'\t[^\t/]+/(guest_cpus_online|guest_completed|bpf_ci_test_[a-z]+/ran)\t' \
+		"$1" >>"$results" || true
 }
 
 case "$mode" in
@@ -67,13 +91,32 @@ subset)
 full)
 	ensure_worktree "$BASEDIR/linux" base
 	mkdir -p "$BASEDIR/logs"
-	kernel "$BUILD"
-	kernel "$BASEDIR"
-	rm -f "$BUILD/results-bpf-ci-series.tsv" "$BUILD/results-bpf-ci-base.tsv"
-	results=$BUILD/results-bpf-ci-series.tsv boot "$BUILD" bpf-ci full
-	results=$BUILD/results-bpf-ci-base.tsv boot "$BASEDIR" bpf-ci-base full
-	python3 "$TOP/scripts/bpf-ci-compare.py" "$BUILD/results-bpf-ci-base.tsv" \
-		"$BUILD/results-bpf-ci-series.tsv" "$results" "$LOGS/guest-bpf-ci-bpf-ci-base.log" \
-		"$LOGS/guest-bpf-ci-bpf-ci.log"
+	if [ "$only" = all ] || [ "$only" = series ]; then
+		kernel "$BUILD"
+		rm -f "$BUILD/results-bpf-ci-series.tsv"
+		results=$BUILD/results-bpf-ci-series.tsv boot "$BUILD" bpf-ci-full full || true
+		[ "$only" = all ] || guest_ran "$BUILD/results-bpf-ci-series.tsv"
+	fi
+	if [ "$only" = all ] || [ "$only" = base ]; then
+		kernel "$BASEDIR"
+		rm -f "$BUILD/results-bpf-ci-base.tsv"
+		results=$BUILD/results-bpf-ci-base.tsv boot "$BASEDIR" bpf-ci-base full || true
+		[ "$only" = all ] || guest_ran "$BUILD/results-bpf-ci-base.tsv"
+	fi
+	if [ "$only" = all ] || [ "$only" = compare ]; then
+		# each log must be of its tree's kernel as the tree is now
+		for pair in "$BUILD/linux:bpf-ci-full" "$BASEDIR/linux:bpf-ci-base"; do
+			tree=${pair%:*} log=$LOGS/guest-bpf-ci-${pair#*:}.log
+			head=$(git -C "$tree" rev-parse HEAD)
+			head=${head:0:12}
+			release=$({ sed -n 's/^<<<guest \([^ ]*\) .*/\1/p' "$log" || true; } 2>/dev/null |
+				head -n 1)
+			[[ "$release" == *-g"$head" ]] ||
+				die "${log#"$TOP"/} is of kernel '${release:-none}', not of ${tree#"$TOP"/} at $head: run its step again"
+		done
+		python3 "$TOP/scripts/bpf-ci-compare.py" "$BUILD/results-bpf-ci-base.tsv" \
+			"$BUILD/results-bpf-ci-series.tsv" "$results" \
+			"$LOGS/guest-bpf-ci-bpf-ci-base.log" "$LOGS/guest-bpf-ci-bpf-ci-full.log"
+	fi
 	;;
 esac

@@ -47,6 +47,8 @@ gate() {
 		python3 "$TOP/scripts/evaluate.py" --results "$RESULTS" --summary
 		exit 1
 	fi
+	# an optional gate that failed counts even if it recorded no failure
+	((rc == 0)) || add_result "$RESULTS" FAIL "gate/$name" "exit $rc"
 	return 0
 }
 

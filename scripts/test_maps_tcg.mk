@@ -13,17 +13,28 @@
 # check-bpf-ci runs the unsized test_maps.
 TCG_MK := $(lastword $(MAKEFILE_LIST))
 TCG_DIR := $(OUTPUT)/tcg
+ifneq ($(TRUNNER_BINARY),test_maps)
+$(error $(TCG_MK): the selftests' Makefile no longer defines test_maps last)
+endif
 
-# Each of the nine lines must change, else upstream changed test_maps.c:
-# fail rather than run a test of unknown size.
+# Each edit must match as many lines as it should (test_map_stress has six
+# run_parallel(100, ...)), and nine lines must change in all: else upstream
+# changed test_maps.c, and the build fails rather than run a test of
+# unknown size.
 $(TCG_DIR)/test_maps.c: test_maps.c $(TCG_MK)
 	$(Q)mkdir -p $(@D)
-	$(Q)sed -e 's/^#define MAP_SIZE (32 \* 1024)$$/#define MAP_SIZE (4 * 1024)/' \
-		-e 's/^#define TASKS 100$$/#define TASKS 10/' \
-		-e 's/^\tif (j++ < 5)$$/\tif (j++ < 1)/' \
-		-e 's/^\trun_parallel(100, /\trun_parallel(10, /' $< >$@.tmp
+	$(Q)cp $< $@.tmp
+	$(Q)edit() { \
+		n=$$(sed -n "$${1}p" $@.tmp | wc -l); \
+		[ "$$n" = "$$2" ] || { echo "$(TCG_MK): $$1 matches $$n lines, not $$2" >&2; exit 1; }; \
+		sed -i "$$1" $@.tmp; \
+	}; \
+	edit 's/^#define MAP_SIZE (32 \* 1024)$$/#define MAP_SIZE (4 * 1024)/' 1; \
+	edit 's/^#define TASKS 100$$/#define TASKS 10/' 1; \
+	edit 's/^\tif (j++ < 5)$$/\tif (j++ < 1)/' 1; \
+	edit 's/^\trun_parallel(100, /\trun_parallel(10, /' 6
 	$(Q)n=$$(diff $< $@.tmp | grep -c '^>'); [ "$$n" = 9 ] || \
-		{ echo "$(TCG_MK): $$n lines of test_maps.c sized, not 9" >&2; exit 1; }
+		{ echo "$(TCG_MK): $$n lines of test_maps.c changed, not 9" >&2; exit 1; }
 	$(Q)mv $@.tmp $@
 
 # test_maps.o's rule, on the sized copy (test_maps.h and map_tests/tests.h
@@ -35,8 +46,7 @@ $(TCG_DIR)/test_maps.o: $(TCG_DIR)/test_maps.c $(OUTPUT)/test_maps.o
 # test_maps' link, with the sized test_maps.o
 $(OUTPUT)/test_maps_tcg: $(TCG_DIR)/test_maps.o $(OUTPUT)/test_maps
 	$(call msg,BINARY,,$@)
-	$(Q)$(CC) $(CFLAGS) $(filter-out $(OUTPUT)/test_maps.o,$(filter %.a %.o, \
-		$(TRUNNER_TEST_OBJS) $(TRUNNER_EXTRA_OBJS) $(TRUNNER_LIB_OBJS))) \
+	$(Q)$(CC) $(CFLAGS) $(filter %.a %.o,$(TRUNNER_TEST_OBJS) $(TRUNNER_LIB_OBJS)) \
 		$< $(BPFOBJ) $(TESTING_HELPERS) $(LDLIBS) $(LDFLAGS) -o $@
 
 .PHONY: test_maps_tcg
