@@ -76,6 +76,16 @@ guest_ran() {
 		"$1" >>"$results" || true
 }
 
+# full_guest DIR LABEL KIND: DIR's kernel, all the suites on it, its
+# results in build/SERIES/results-bpf-ci-KIND.tsv (KIND: series or base)
+full_guest() {
+	local tsv=$BUILD/results-bpf-ci-$3.tsv
+	kernel "$1"
+	rm -f "$tsv"
+	results=$tsv boot "$1" "$2" full || true
+	[ "$only" = all ] || guest_ran "$tsv"
+}
+
 case "$mode" in
 build)
 	kernel "$BUILD"
@@ -92,16 +102,10 @@ full)
 	ensure_worktree "$BASEDIR/linux" base
 	mkdir -p "$BASEDIR/logs"
 	if [ "$only" = all ] || [ "$only" = series ]; then
-		kernel "$BUILD"
-		rm -f "$BUILD/results-bpf-ci-series.tsv"
-		results=$BUILD/results-bpf-ci-series.tsv boot "$BUILD" bpf-ci-full full || true
-		[ "$only" = all ] || guest_ran "$BUILD/results-bpf-ci-series.tsv"
+		full_guest "$BUILD" bpf-ci-full series
 	fi
 	if [ "$only" = all ] || [ "$only" = base ]; then
-		kernel "$BASEDIR"
-		rm -f "$BUILD/results-bpf-ci-base.tsv"
-		results=$BUILD/results-bpf-ci-base.tsv boot "$BASEDIR" bpf-ci-base full || true
-		[ "$only" = all ] || guest_ran "$BUILD/results-bpf-ci-base.tsv"
+		full_guest "$BASEDIR" bpf-ci-base base
 	fi
 	if [ "$only" = all ] || [ "$only" = compare ]; then
 		# each log must be of its tree's kernel as the tree is now
