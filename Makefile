@@ -55,10 +55,11 @@ check-bpf-ci-maps: tree
 # All of test_progs, test_maps and test_verifier on that kernel, with the
 # series and on the unpatched base, compared test by test.
 BPF_CI_RESULTS := $(BUILD)/results-bpf-ci.tsv
-# STEP=series|base|compare splits it (scripts/bpf-ci.sh).
+# STEP=series|base|compare splits it, SUITE=progs|maps|verifier (one or
+# more) the series and base steps (scripts/bpf-ci.sh).
 check-bpf-ci: tree
 	@rm -f $(BPF_CI_RESULTS)
-	@scripts/bpf-ci.sh full $(BPF_CI_RESULTS) $(STEP)
+	@scripts/bpf-ci.sh full $(BPF_CI_RESULTS) $(or $(STEP),all) $(SUITE)
 	@python3 scripts/evaluate.py --results $(BPF_CI_RESULTS) --summary
 
 # Only what make run's demo needs.

@@ -3,13 +3,15 @@
 # vmtest-init.sh and run-bpf-selftests.sh): bpffs, tracefs, debugfs and the
 # loopback up, then the suites from the selftests' folder (/guest/bpf). Each
 # suite's output goes between the markers scripts/evaluate.py reads, with
-# one TAP line per test:
-#   bpfci.suite=subset (make check-bpf-ci-maps and make check): test_progs
-#     with config/bpf-ci.allowlist (one TAP line per allowlisted test: one
-#     that did not run is not ok), then test_maps_tcg;
-#   bpfci.suite=full (make check-bpf-ci): all of test_progs, test_maps and
-#     test_verifier (one TAP line per test test_progs ran; test_verifier's
-#     cases are compared from its output by scripts/bpf-ci-compare.py).
+# one TAP line per test. The suites of a boot, by bpfci.suite on the
+# kernel's command line:
+#   subset (make check-bpf-ci-maps and make check): test_progs with
+#     config/bpf-ci.allowlist (one TAP line per allowlisted test: one that
+#     did not run is not ok), then test_maps_tcg;
+#   progs, maps or verifier (make check-bpf-ci, a boot per suite: each
+#     takes up to an hour under TCG): all of test_progs (one TAP line per
+#     test it ran), test_maps or test_verifier (its cases are compared from
+#     its output by scripts/bpf-ci-compare.py).
 # test_progs honours the tree's DENYLIST and ours (config/bpf-ci.denylist:
 # each entry says why); a test_progs test that skipped even one subtest is
 # not ok. Each program's standard error is printed after its output, apart:
@@ -70,42 +72,46 @@ test_progs() {
 	run tp ./test_progs -w 600 -d @DENYLIST -d @bpf-ci.denylist "$@"
 }
 
-echo "<<<test bpf_ci_test_progs>>>"
-start=$(date +%s)
-if [ "$suite" = full ]; then
-	test_progs
-	rc=$?
-	tap_test_progs /tmp/tp.out
-else
-	test_progs -a @bpf-ci.allowlist
-	rc=$?
-	tap_test_progs /tmp/tp.out $(sed 's/#.*//' bpf-ci.allowlist)
+if [ "$suite" = subset ] || [ "$suite" = progs ]; then
+	echo "<<<test bpf_ci_test_progs>>>"
+	start=$(date +%s)
+	if [ "$suite" = progs ]; then
+		test_progs
+		rc=$?
+		tap_test_progs /tmp/tp.out
+	else
+		test_progs -a @bpf-ci.allowlist
+		rc=$?
+		tap_test_progs /tmp/tp.out $(sed 's/#.*//' bpf-ci.allowlist)
+	fi
+	echo "# test_progs exited with $rc after $(($(date +%s) - start)) s"
+	echo "<<<end bpf_ci_test_progs rc=$rc>>>"
 fi
-echo "# test_progs exited with $rc after $(($(date +%s) - start)) s"
-echo "<<<end bpf_ci_test_progs rc=$rc>>>"
 
 # test_maps on the two vCPUs, as BPF CI runs it (taskset); it reads the
 # BPF objects of its folder. All or nothing: its own summary line. The
 # subset runs test_maps_tcg: the same steps with smaller sizes
 # (scripts/test_maps_tcg.mk).
-echo "<<<test bpf_ci_test_maps>>>"
-start=$(date +%s)
-test_maps=./test_maps
-[ "$suite" = full ] || test_maps=./test_maps_tcg
-run tm taskset 0x3 $test_maps
-rc=$?
-echo "TAP version 13"
-echo "1..1"
-if [ $rc -eq 0 ] && grep -q '^test_maps: OK, 0 SKIPPED$' /tmp/tm.out; then
-	echo "ok 1 ${test_maps#./}"
-else
-	echo "not ok 1 ${test_maps#./}"
-	echo "# $(tail -n 1 /tmp/tm.out)"
+if [ "$suite" = subset ] || [ "$suite" = maps ]; then
+	echo "<<<test bpf_ci_test_maps>>>"
+	start=$(date +%s)
+	test_maps=./test_maps
+	[ "$suite" = maps ] || test_maps=./test_maps_tcg
+	run tm taskset 0x3 $test_maps
+	rc=$?
+	echo "TAP version 13"
+	echo "1..1"
+	if [ $rc -eq 0 ] && grep -q '^test_maps: OK, 0 SKIPPED$' /tmp/tm.out; then
+		echo "ok 1 ${test_maps#./}"
+	else
+		echo "not ok 1 ${test_maps#./}"
+		echo "# $(tail -n 1 /tmp/tm.out)"
+	fi
+	echo "# test_maps exited with $rc after $(($(date +%s) - start)) s"
+	echo "<<<end bpf_ci_test_maps rc=$rc>>>"
 fi
-echo "# test_maps exited with $rc after $(($(date +%s) - start)) s"
-echo "<<<end bpf_ci_test_maps rc=$rc>>>"
 
-if [ "$suite" = full ]; then
+if [ "$suite" = verifier ]; then
 	# As BPF CI runs it (it loads bpf_testmod.ko from its folder itself).
 	echo "<<<test bpf_ci_test_verifier>>>"
 	start=$(date +%s)

@@ -6,6 +6,10 @@
 # number of vCPUs (default 2), MEM its memory (default 1G); QEMU_PLUGIN
 # loads a TCG plugin, whose output goes to QEMU_PLUGIN_LOG.
 # The serial console goes to LOG; the guest reboots when done, which ends QEMU (-no-reboot).
+# A kernel panic should end it the same way (panic=-1), but a panic in an
+# interrupt has been seen to hang instead (BPF CI's kernel, in
+# fentry_attach_stress): the harness then ends QEMU itself, 30 s after the
+# panic's first line, and fails like a timeout.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -25,13 +29,39 @@ fi
 step "booting $name kernel under QEMU TCG (-smp $smp), mode=$mode, timeout ${timeout_s}s"
 t=$(date +%s)
 rc=0
+pidfile=$log.qemu-pid panicked=$log.panicked
+rm -f "$pidfile" "$panicked"
+: >"$log"
+# the panic watch, for as long as this script lives
+(
+	while kill -0 $$ 2>/dev/null; do
+		if grep -q 'Kernel panic - not syncing' "$log"; then
+			sleep 30
+			pid=$(cat "$pidfile" 2>/dev/null) && kill -0 "$pid" 2>/dev/null || exit 0
+			touch "$panicked"
+			kill "$pid"
+			exit 0
+		fi
+		sleep 5
+	done
+) &
+watch=$!
 timeout --foreground -k 10 "$timeout_s" \
 	qemu-system-x86_64 -accel tcg -smp "$smp" -m "${MEM:-1G}" -nographic -no-reboot \
-	"${plugin[@]}" \
+	-pidfile "$pidfile" "${plugin[@]}" \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 freeze.mode=$mode${APPEND:+ $APPEND}" \
-	</dev/null >"$log" 2>&1 || rc=$?
+	</dev/null >>"$log" 2>&1 || rc=$?
+kill "$watch" 2>/dev/null || true
+wait "$watch" 2>/dev/null || true
 tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
+if [ -e "$panicked" ]; then
+	rm -f "$pidfile" "$panicked"
+	echo "error: the guest's kernel panicked and did not end QEMU; last lines of $log:" >&2
+	tail -n 30 "$log" >&2
+	exit 1
+fi
+rm -f "$pidfile"
 if ((rc == 124)); then
 	echo "error: the guest timed out after ${timeout_s}s; last lines of $log:" >&2
 	tail -n 30 "$log" >&2

@@ -1,28 +1,37 @@
 #!/usr/bin/env python3
 """make check-bpf-ci: the BPF selftests on the series vs. the unpatched base.
 
-usage: bpf-ci-compare.py BASE_TSV SERIES_TSV RESULTS BASE_LOG SERIES_LOG
+usage: bpf-ci-compare.py RESULTS {--base TSV LOG | --series TSV LOG}...
 
-BASE_TSV and SERIES_TSV are evaluate.py's results of the two guests; the
-logs give test_progs' subtests ("#N/M test/subtest:VERDICT"), test_verifier's
+Each TSV is evaluate.py's results of one guest of that kernel (a guest per
+suite), LOG its console log; the logs give test_progs' subtests ("#N/M test/subtest:VERDICT"), test_verifier's
 cases ("#N/u description OK|FAIL|SKIP ...", keyed by description and mode:
 indexes shift when a tree adds a case) and the kernel's splats. Prints the
 table (passed / failed / skipped per suite and kernel) and appends to
 RESULTS one row per check:
-  - both guests completed and ran every suite (else nothing is compared);
+  - every guest of both kernels completed, and each kernel ran every
+    suite (else nothing is compared);
   - every test, subtest, test_verifier case and KUnit case that passes on
     base passes with the series;
   - every one that only the series has (its own selftest) passes;
   - no splat (its text without timestamps and addresses) that base does
     not show, and lockdep still on at the end with the series.
 """
+import argparse
 import re
-import sys
 
 from evaluate import SPLATS as SPLAT
 
 SUITES = ("test_progs", "test_maps", "test_verifier", "kunit", "guest")
 GUEST = ("guest_cpus_online", "guest_completed", "lockdep_active")
+WORSE = {"FAIL": 2, "SKIP": 1, "PASS": 0}
+
+
+def merge(v, key, verdict):
+    """A verdict seen by more than one guest (KUnit, the guest's own rows)
+    keeps the worst of them."""
+    if key not in v or WORSE[verdict] > WORSE[v[key]]:
+        v[key] = verdict
 
 
 def block(text, name):
@@ -30,40 +39,48 @@ def block(text, name):
     return m.group(1) if m else ""
 
 
-def verdicts(tsv, log):
-    """{(suite, name): PASS|FAIL|SKIP} of one kernel, and its splats."""
-    v = {}
+def verdicts(v, tsv, log):
+    """Add one guest's {(suite, name): PASS|FAIL|SKIP} to v; its splats."""
     for line in open(tsv):
         status, name, detail = (line.rstrip("\n").split("\t") + [""])[:3]
         parts = name.split("/", 2)
         if len(parts) == 2 and parts[1] in GUEST:
-            v[("guest", parts[1])] = status
+            merge(v, ("guest", parts[1]), status)
         elif len(parts) >= 2 and parts[1] == "kunit":
-            v[("kunit", name.split("/", 1)[1])] = status
+            merge(v, ("kunit", name.split("/", 1)[1]), status)
         elif len(parts) == 3 and parts[1] in ("bpf_ci_test_progs", "bpf_ci_test_maps"):
             test = parts[2].split(" #")[0]
             if test != "exit":
-                v[(parts[1][len("bpf_ci_"):], test)] = \
-                    "SKIP" if detail == "skipped" else status
+                merge(v, (parts[1][len("bpf_ci_"):], test),
+                      "SKIP" if detail == "skipped" else status)
     text = open(log, errors="replace").read()
     for test, sub, verdict in re.findall(
             r"^# #\d+/\d+\s+([A-Za-z0-9_]+)/(.*):(OK|SKIP|FAIL)$",
             block(text, "bpf_ci_test_progs"), re.M):
-        v[("test_progs", f"{test}/{sub}")] = {"OK": "PASS"}.get(verdict, verdict)
+        merge(v, ("test_progs", f"{test}/{sub}"), {"OK": "PASS"}.get(verdict, verdict))
     for descr, mode, verdict in re.findall(
             r"^# #\d+/([up]) (.*?) (OK|FAIL|SKIP)\b",
             block(text, "bpf_ci_test_verifier"), re.M):
-        v[("test_verifier", f"{descr} ({mode})")] = \
-            {"OK": "PASS"}.get(verdict, verdict)
-    splats = {re.sub(r"^\[[ \d.]+\]\s*|0x[0-9a-f]+|\b[0-9a-f]{8,}\b", "", l).strip()
-              for l in text.splitlines() if SPLAT.search(l)}
-    return v, splats
+        merge(v, ("test_verifier", f"{descr} ({mode})"),
+              {"OK": "PASS"}.get(verdict, verdict))
+    return {re.sub(r"^\[[ \d.]+\]\s*|0x[0-9a-f]+|\b[0-9a-f]{8,}\b", "", l).strip()
+            for l in text.splitlines() if SPLAT.search(l)}
 
 
 def main():
-    base_tsv, series_tsv, results, base_log, series_log = sys.argv[1:6]
-    base, base_splats = verdicts(base_tsv, base_log)
-    series, series_splats = verdicts(series_tsv, series_log)
+    ap = argparse.ArgumentParser()
+    ap.add_argument("results")
+    ap.add_argument("--base", nargs=2, action="append", required=True,
+                    metavar=("TSV", "LOG"))
+    ap.add_argument("--series", nargs=2, action="append", required=True,
+                    metavar=("TSV", "LOG"))
+    a = ap.parse_args()
+    results = a.results
+    base, series, base_splats, series_splats = {}, {}, set(), set()
+    for tsv, log in a.base:
+        base_splats |= verdicts(base, tsv, log)
+    for tsv, log in a.series:
+        series_splats |= verdicts(series, tsv, log)
     print(f"{'suite':<14} {'kernel':<7} {'passed':>7} {'failed':>7} {'skipped':>8}")
     for suite in SUITES:
         for kernel, v in (("base", base), ("series", series)):

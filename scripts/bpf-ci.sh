@@ -7,24 +7,29 @@
 # usage: bpf-ci.sh build            the kernel and the selftests (series)
 #        bpf-ci.sh subset RESULTS   the map subset on the series
 #                                   (make check-bpf-ci-maps, make check)
-#        bpf-ci.sh full RESULTS [STEP]
+#        bpf-ci.sh full RESULTS [STEP [SUITE...]]
 #                                   everything, on the series and on the
 #                                   unpatched base (make check-bpf-ci)
-# Results are appended to RESULTS (labels: bpf-ci for the subset; bpf-ci-full
-# and bpf-ci-base for check-bpf-ci's series and base, which it also compares
-# test by test). Its STEP
-# (make check-bpf-ci STEP=...) splits it, each guest taking hours under TCG:
-# "series" or "base" builds that kernel and runs its guest (its log and
-# results kept in build/SERIES; RESULTS gets whether the guest ran to its
-# end with every suite), "compare" only compares the two kernels' logs and
-# results, after checking that each log is of the kernel of its tree as it
-# is now (the release the guest prints ends in -g and the first 12 digits
-# of the tree's HEAD); "all" (the default) does the three in a row.
+# Results are appended to RESULTS (label bpf-ci for the subset). The full
+# run boots each kernel once per suite (progs, maps, verifier: each takes
+# up to an hour under TCG), labels bpf-ci-KIND-SUITE (KIND: series or base),
+# and compares the two kernels test by test. Its STEP (make check-bpf-ci
+# STEP=... SUITE=...) splits it: "series" or "base" builds that kernel and
+# runs its guests, one per SUITE given (default: all three; each guest's
+# log and results kept in build/SERIES; RESULTS gets whether the guest ran
+# to its end with its suite); "compare" only compares the two kernels'
+# logs and results of all three suites, after checking that each log is of
+# the kernel of its tree as it is now (the release the guest prints ends in
+# -g and the first 12 digits of the tree's HEAD); "all" (the default) does
+# the three steps in a row.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 mode=${1:-} results=${2:-} only=${3:-all}
-usage="usage: bpf-ci.sh build | subset RESULTS | full RESULTS [all|series|base|compare]"
+shift $(($# < 3 ? $# : 3))
+SUITES=(progs maps verifier)
+suites=("${@:-${SUITES[@]}}")
+usage="usage: bpf-ci.sh build | subset RESULTS | full RESULTS [all|series|base|compare [progs|maps|verifier]...]"
 case "$mode" in
 build) ;;
 subset | full) [ -n "$results" ] || die "$usage" ;;
@@ -34,6 +39,12 @@ case "$only" in
 all | series | base | compare) ;;
 *) die "$usage" ;;
 esac
+for s in "${suites[@]}"; do
+	case "$s" in
+	progs | maps | verifier) ;;
+	*) die "$usage" ;;
+	esac
+done
 FRAGS=("$TOP/config/test.config" "$TOP/config/bpf-ci.config")
 
 # kernel DIR: build the BPF-CI kernel of the tree DIR/linux in
@@ -48,17 +59,18 @@ kernel() {
 			"$dir/kbuild-bpf-ci" "$dir/bpf-ci/selftests"
 }
 
-# boot DIR LABEL SUITE: boot DIR's kernel with its selftests and evaluate
+# boot DIR LABEL SUITE: boot DIR's kernel with its selftests, run SUITE
+# (guest/bpf-ci.sh) and evaluate
 boot() {
 	local dir=$1 label=$2 suite=$3 log=$LOGS/guest-bpf-ci-$2.log
 	rm -f "$log"
-	local expect=(--expect bpf_ci_test_progs --expect bpf_ci_test_maps)
-	# all three suites on a kernel take hours under TCG; the subset about
-	# 10 min (a gate of make check: a hung guest must not take CI's time)
-	local timeout=${BPF_CI_TIMEOUT:-1800}
-	if [ "$suite" = full ]; then
-		expect+=(--expect bpf_ci_test_verifier)
-		timeout=${BPF_CI_TIMEOUT:-28800}
+	# a suite of the full run takes up to an hour under TCG; the subset
+	# about 10 min (a gate of make check: a hung guest must not take CI's
+	# time)
+	local expect=(--expect "bpf_ci_test_$suite") timeout=${BPF_CI_TIMEOUT:-14400}
+	if [ "$suite" = subset ]; then
+		expect=(--expect bpf_ci_test_progs --expect bpf_ci_test_maps)
+		timeout=${BPF_CI_TIMEOUT:-1800}
 	fi
 	KERNEL=$dir/kbuild-bpf-ci/arch/x86/boot/bzImage INITRD=$dir/bpf-ci/selftests.cpio \
 		MEM=4G APPEND="bpfci.suite=$suite" GUEST_TIMEOUT=$timeout \
@@ -68,7 +80,7 @@ boot() {
 }
 
 # guest_ran TSV: the rows of one guest's results (STEP=series or base) that
-# say whether it ran to its end with every suite, appended to RESULTS: its
+# say whether it ran to its end with its suite, appended to RESULTS: its
 # tests' verdicts count in the comparison (STEP=compare), where a test may
 # fail on both kernels
 guest_ran() {
@@ -76,14 +88,17 @@ guest_ran() {
 		"$1" >>"$results" || true
 }
 
-# full_guest DIR LABEL KIND: DIR's kernel, all the suites on it, its
-# results in build/SERIES/results-bpf-ci-KIND.tsv (KIND: series or base)
-full_guest() {
-	local tsv=$BUILD/results-bpf-ci-$3.tsv
+# full_guests DIR KIND: DIR's kernel (KIND: series or base), a guest per
+# suite asked for, its results in build/SERIES/results-bpf-ci-KIND-SUITE.tsv
+full_guests() {
+	local s tsv
 	kernel "$1"
-	rm -f "$tsv"
-	results=$tsv boot "$1" "$2" full || true
-	[ "$only" = all ] || guest_ran "$tsv"
+	for s in "${suites[@]}"; do
+		tsv=$BUILD/results-bpf-ci-$2-$s.tsv
+		rm -f "$tsv"
+		results=$tsv boot "$1" "bpf-ci-$2-$s" "$s" || true
+		[ "$only" = all ] || guest_ran "$tsv"
+	done
 }
 
 case "$mode" in
@@ -102,25 +117,28 @@ full)
 	ensure_worktree "$BASEDIR/linux" base
 	mkdir -p "$BASEDIR/logs"
 	if [ "$only" = all ] || [ "$only" = series ]; then
-		full_guest "$BUILD" bpf-ci-full series
+		full_guests "$BUILD" series
 	fi
 	if [ "$only" = all ] || [ "$only" = base ]; then
-		full_guest "$BASEDIR" bpf-ci-base base
+		full_guests "$BASEDIR" base
 	fi
 	if [ "$only" = all ] || [ "$only" = compare ]; then
-		# each log must be of its tree's kernel as the tree is now
-		for pair in "$BUILD/linux:bpf-ci-full" "$BASEDIR/linux:bpf-ci-base"; do
-			tree=${pair%:*} log=$LOGS/guest-bpf-ci-${pair#*:}.log
+		# every suite's log must be of its tree's kernel as the tree is now
+		args=()
+		for pair in "$BUILD/linux:series" "$BASEDIR/linux:base"; do
+			tree=${pair%:*} kind=${pair#*:}
 			head=$(git -C "$tree" rev-parse HEAD)
 			head=${head:0:12}
-			release=$({ sed -n 's/^<<<guest \([^ ]*\) .*/\1/p' "$log" || true; } 2>/dev/null |
-				head -n 1)
-			[[ "$release" == *-g"$head" ]] ||
-				die "${log#"$TOP"/} is of kernel '${release:-none}', not of ${tree#"$TOP"/} at $head: run its step again"
+			for s in "${SUITES[@]}"; do
+				log=$LOGS/guest-bpf-ci-bpf-ci-$kind-$s.log
+				release=$({ sed -n 's/^<<<guest \([^ ]*\) .*/\1/p' "$log" || true; } 2>/dev/null |
+					head -n 1)
+				[[ "$release" == *-g"$head" ]] ||
+					die "${log#"$TOP"/} is of kernel '${release:-none}', not of ${tree#"$TOP"/} at $head: run STEP=$kind SUITE=$s again"
+				args+=("--$kind" "$BUILD/results-bpf-ci-$kind-$s.tsv" "$log")
+			done
 		done
-		python3 "$TOP/scripts/bpf-ci-compare.py" "$BUILD/results-bpf-ci-base.tsv" \
-			"$BUILD/results-bpf-ci-series.tsv" "$results" \
-			"$LOGS/guest-bpf-ci-bpf-ci-base.log" "$LOGS/guest-bpf-ci-bpf-ci-full.log"
+		python3 "$TOP/scripts/bpf-ci-compare.py" "$results" "${args[@]}"
 	fi
 	;;
 esac
