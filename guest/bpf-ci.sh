@@ -18,6 +18,9 @@
 # mixed into one file, an unbuffered message could split a verdict line.
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+# POSIX shared memory (d_path's mkstemp() in /dev/shm)
+mkdir -p /dev/shm
+mount -t tmpfs tmpfs /dev/shm
 ip link set lo up
 mkdir -p /run/netns
 cd /guest/bpf || exit 1

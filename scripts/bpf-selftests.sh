@@ -84,24 +84,34 @@ find "$out" -maxdepth 1 -type f \( -name '*.bpf.o' -o ! -name '*.[oadh]' \) \
 mkdir -p "$root/guest/bpf/progs"
 cp "$S"/progs/btf_dump_test_case_*.c "$root/guest/bpf/progs/"
 cp "$S"/DENYLIST* "$TOP"/config/bpf-ci.{allowlist,denylist} "$root/guest/bpf/"
+# bpftool, where the tests look for it (bpftool_helpers.c: tools/sbin/bpftool;
+# core_reloc_btfgen: ./bpftool, the Makefile's link to the bootstrap one)
+mkdir -p "$root/guest/bpf/tools/sbin"
+cp "$out/tools/sbin/bpftool" "$root/guest/bpf/tools/sbin/"
+cp -L "$out/bpftool" "$root/guest/bpf/bpftool"
+# "ping localhost" (cgroup_storage, with busybox's ping)
+mkdir -p "$root/etc"
+printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost\n' >"$root/etc/hosts"
 cp /bin/busybox "$root/bin/busybox"
 # What the tests run through system() and popen(), where busybox is not
 # enough: its sh runs its own ip applet before PATH's, which has no
 # "ip netns" nor "ip link add ... type veth" (xdp_devmap_attach,
 # xdp_cpumap_attach, select_reuseport), hence dash as /bin/sh and
-# iproute2's ip; test_local_storage copies /bin/rm and runs the copy, which
+# iproute2's ip, and its tc (busybox has none: bpf_qdisc_default and the
+# tc tests); test_local_storage copies /bin/rm and runs the copy, which
 # must be a program of its own, not busybox's link. busybox --install (the
 # init) leaves existing files alone.
 cp /usr/bin/dash "$root/bin/sh"
 cp /usr/bin/rm "$root/bin/rm"
-cp /sbin/ip "$root/sbin/ip"
+cp /sbin/ip /sbin/tc "$root/sbin/"
 cp "$TOP/guest/init" "$root/init"
 install -m 755 "$TOP/guest/bpf-ci.sh" "$root/guest/bpf-ci.sh"
 # The ldd closure of every dynamic program in the root, at the paths the
 # dynamic loader looks them up, and what glibc loads at run time: libgcc_s,
 # for pthread_exit() (test_progs aborts without it).
 {
-	for f in "$root"/bin/sh "$root"/bin/rm "$root"/sbin/ip "$root"/guest/bpf/*; do
+	for f in "$root"/bin/sh "$root"/bin/rm "$root"/sbin/* "$root"/guest/bpf/* \
+		"$root"/guest/bpf/tools/sbin/bpftool; do
 		[ -x "$f" ] && [ -f "$f" ] || continue
 		{ ldd "$f" 2>/dev/null || true; } |
 			sed -n 's|.*=> \(/[^ ]*\) .*|\1|p; s|^\t\(/[^ ]*\) .*|\1|p'
