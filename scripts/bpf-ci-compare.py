@@ -107,6 +107,14 @@ def main():
             rows.append(("FAIL", "new_splat", splat[:200]))
         if not any(r[0] == "FAIL" for r in rows):
             rows.append(("PASS", "no_regression", ""))
+        # not regressions, but what the README must account for
+        for kernel_only, what in ((False, "fail on both kernels"),
+                                  (True, "fail on base only")):
+            names = sorted(f"{s}/{n}" for (s, n), r in base.items()
+                           if r == "FAIL" and s != "guest"
+                           and not (s == "test_progs" and "/" in n)
+                           and (series.get((s, n)) == "PASS") == kernel_only)
+            print(f"{what} ({len(names)}): {' '.join(names) or '-'}")
     with open(results, "a") as out:
         for status, name, detail in rows:
             out.write(f"{status}\tbpf-ci-compare/{name}\t{detail}\n")
