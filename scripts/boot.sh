@@ -32,26 +32,45 @@ rc=0
 pidfile=$log.qemu-pid panicked=$log.panicked
 rm -f "$pidfile" "$panicked"
 : >"$log"
-# the panic watch, for as long as this script lives
-(
-	while kill -0 $$ 2>/dev/null; do
-		if grep -q 'Kernel panic - not syncing' "$log"; then
-			sleep 30
-			pid=$(cat "$pidfile" 2>/dev/null) && kill -0 "$pid" 2>/dev/null || exit 0
-			touch "$panicked"
-			kill "$pid"
-			exit 0
-		fi
-		sleep 5
-	done
-) &
-watch=$!
-timeout --foreground -k 10 "$timeout_s" \
+# QEMU in the background (timeout in a process group of its own), so that
+# a Ctrl-C or a kill of this script ends it at once (stop)
+timeout -k 10 "$timeout_s" \
 	qemu-system-x86_64 -accel tcg -smp "$smp" -m "${MEM:-1G}" -nographic -no-reboot \
 	-pidfile "$pidfile" "${plugin[@]}" \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 freeze.mode=$mode${APPEND:+ $APPEND}" \
-	</dev/null >>"$log" 2>&1 || rc=$?
+	</dev/null >>"$log" 2>&1 &
+job=$!
+# the panic watch, for as long as QEMU runs (its output closed: a sleep it
+# leaves behind must not hold a pipe this script writes to)
+(
+	while kill -0 "$job" 2>/dev/null; do
+		if grep -q 'Kernel panic - not syncing' "$log"; then
+			sleep 30
+			pid=$(cat "$pidfile" 2>/dev/null) || exit 0
+			touch "$panicked"
+			kill "$pid" 2>/dev/null || { rm -f "$panicked"; exit 0; }
+			sleep 10
+			kill -9 "$pid" 2>/dev/null || true
+			exit 0
+		fi
+		sleep 5
+	done
+) </dev/null >/dev/null 2>&1 &
+watch=$!
+# stop SIG: end QEMU and the watch, then die of SIG, so that the caller
+# (bash waiting for this script) stops too
+stop() {
+	kill "$job" "$watch" 2>/dev/null || true
+	wait "$job" 2>/dev/null || true
+	rm -f "$pidfile" "$panicked"
+	trap - "$1"
+	kill -"$1" $$
+}
+trap 'stop INT' INT
+trap 'stop TERM' TERM
+wait "$job" || rc=$?
+trap - INT TERM
 kill "$watch" 2>/dev/null || true
 wait "$watch" 2>/dev/null || true
 tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"

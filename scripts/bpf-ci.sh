@@ -39,6 +39,10 @@ case "$only" in
 all | series | base | compare) ;;
 *) die "$usage" ;;
 esac
+# compare needs all three suites of both kernels: "all" and "compare" take
+# no SUITE
+[ $# -eq 0 ] || [ "$mode $only" = "full series" ] || [ "$mode $only" = "full base" ] ||
+	die "SUITE is for STEP=series or STEP=base; $usage"
 for s in "${suites[@]}"; do
 	case "$s" in
 	progs | maps | verifier) ;;
@@ -133,9 +137,11 @@ full)
 				log=$LOGS/guest-bpf-ci-bpf-ci-$kind-$s.log
 				release=$({ sed -n 's/^<<<guest \([^ ]*\) .*/\1/p' "$log" || true; } 2>/dev/null |
 					head -n 1)
+				tsv=$BUILD/results-bpf-ci-$kind-$s.tsv
 				[[ "$release" == *-g"$head" ]] ||
 					die "${log#"$TOP"/} is of kernel '${release:-none}', not of ${tree#"$TOP"/} at $head: run STEP=$kind SUITE=$s again"
-				args+=("--$kind" "$BUILD/results-bpf-ci-$kind-$s.tsv" "$log")
+				[ -f "$tsv" ] || die "no ${tsv#"$TOP"/}: run STEP=$kind SUITE=$s again"
+				args+=("--$kind" "$s" "$tsv" "$log")
 			done
 		done
 		python3 "$TOP/scripts/bpf-ci-compare.py" "$results" "${args[@]}"

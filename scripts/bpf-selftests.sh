@@ -4,9 +4,10 @@
 # test_progs, test_maps (and make check's sized test_maps_tcg),
 # test_verifier, their BPF objects and the test modules (bpf_testmod and
 # friends) against the kernel build KOBJ and its BTF; then the initramfs
-# that runs them (guest/bpf-ci.sh) is packed: the selftests' output folder,
-# busybox, iproute2's ip, and the shared libraries these programs load (the
-# ldd closure), as on a distribution's root.
+# that runs them (guest/bpf-ci.sh) is packed: the selftests' output folder
+# (with the bpftool it built), busybox, dash, iproute2's ip and tc, and the
+# shared libraries these programs load (the ldd closure), as on a
+# distribution's root.
 # usage: bpf-selftests.sh KOBJ OUT
 #   KOBJ  the kernel's object tree (its vmlinux, Module.symvers)
 #   OUT   the selftests' output folder; the initramfs is OUT.cpio
@@ -97,8 +98,8 @@ cp /bin/busybox "$root/bin/busybox"
 # enough: its sh runs its own ip applet before PATH's, which has no
 # "ip netns" nor "ip link add ... type veth" (xdp_devmap_attach,
 # xdp_cpumap_attach, select_reuseport), hence dash as /bin/sh and
-# iproute2's ip, and its tc (busybox has none: bpf_qdisc_default and the
-# tc tests); test_local_storage copies /bin/rm and runs the copy, which
+# iproute2's ip, and its tc (busybox's applet failed bpf_qdisc_default's
+# "tc qdisc add dev veth0 root handle 1: mq"); test_local_storage copies /bin/rm and runs the copy, which
 # must be a program of its own, not busybox's link. busybox --install (the
 # init) leaves existing files alone.
 cp /usr/bin/dash "$root/bin/sh"
