@@ -63,6 +63,17 @@ kernel() {
 			"$dir/kbuild-bpf-ci" "$dir/bpf-ci/selftests"
 }
 
+# harness_key: what makes the guests' userspace and runs their suites (the
+# selftests' packing, the guest's scripts, our allow and deny lists),
+# hashed: given to every guest on its command line (bpfci.harness=), so
+# that compare takes only logs of the harness as it is now, the same for
+# the two kernels
+harness_key() {
+	(cd "$TOP" && cat scripts/bpf-selftests.sh scripts/test_maps_tcg.mk guest/init \
+		guest/bpf-ci.sh config/bpf-ci.allowlist config/bpf-ci.denylist) |
+		sha256sum | cut -c1-12
+}
+
 # boot DIR LABEL SUITE: boot DIR's kernel with its selftests, run SUITE
 # (guest/bpf-ci.sh) and evaluate
 boot() {
@@ -77,7 +88,7 @@ boot() {
 		timeout=${BPF_CI_TIMEOUT:-1800}
 	fi
 	KERNEL=$dir/kbuild-bpf-ci/arch/x86/boot/bzImage INITRD=$dir/bpf-ci/selftests.cpio \
-		MEM=4G APPEND="bpfci.suite=$suite" GUEST_TIMEOUT=$timeout \
+		MEM=4G APPEND="bpfci.suite=$suite bpfci.harness=$(harness_key)" GUEST_TIMEOUT=$timeout \
 		"$TOP/scripts/boot.sh" bpfci "$log" "$label" || true
 	python3 "$TOP/scripts/evaluate.py" --results "$results" --ksrc "$dir/linux" \
 		"${expect[@]}" "$label" "$log"
@@ -127,8 +138,9 @@ full)
 		full_guests "$BASEDIR" base
 	fi
 	if [ "$only" = all ] || [ "$only" = compare ]; then
-		# every suite's log must be of its tree's kernel as the tree is now
-		args=()
+		# every suite's log must be of its tree's kernel as the tree is now,
+		# and of the harness as it is now
+		args=() key=$(harness_key)
 		for pair in "$BUILD/linux:series" "$BASEDIR/linux:base"; do
 			tree=${pair%:*} kind=${pair#*:}
 			head=$(git -C "$tree" rev-parse HEAD)
@@ -141,6 +153,8 @@ full)
 				[[ "$release" == *-g"$head" ]] ||
 					die "${log#"$TOP"/} is of kernel '${release:-none}', not of ${tree#"$TOP"/} at $head: run STEP=$kind SUITE=$s again"
 				[ -f "$tsv" ] || die "no ${tsv#"$TOP"/}: run STEP=$kind SUITE=$s again"
+				grep -Eq "Command line: .* bpfci\.harness=$key( |$)" "$log" ||
+					die "${log#"$TOP"/} is of another harness (not bpfci.harness=$key): run STEP=$kind SUITE=$s again"
 				args+=("--$kind" "$s" "$tsv" "$log")
 			done
 		done

@@ -5,9 +5,9 @@
 # test_verifier, their BPF objects and the test modules (bpf_testmod and
 # friends) against the kernel build KOBJ and its BTF; then the initramfs
 # that runs them (guest/bpf-ci.sh) is packed: the selftests' output folder
-# (with the bpftool it built), busybox, dash, iproute2's ip and tc, and the
-# shared libraries these programs load (the ldd closure), as on a
-# distribution's root.
+# (with the bpftool it built), busybox, dash, bash, iproute2's ip and tc,
+# openssl, keyctl, fsverity, and the shared libraries these programs load
+# (the ldd closure), as on a distribution's root.
 # usage: bpf-selftests.sh KOBJ OUT
 #   KOBJ  the kernel's object tree (its vmlinux, Module.symvers)
 #   OUT   the selftests' output folder; the initramfs is OUT.cpio
@@ -104,6 +104,10 @@ cp /bin/busybox "$root/bin/busybox"
 # init) leaves existing files alone.
 cp /usr/bin/dash "$root/bin/sh"
 cp /usr/bin/rm "$root/bin/rm"
+# verify_sig_setup.sh (signed_loader, verify_pkcs7_sig, ...) is a bash
+# script making a signing key with openssl, loading it with keyctl, and
+# fs-verity digests with fsverity
+cp /usr/bin/bash /usr/bin/openssl /usr/bin/keyctl /usr/bin/fsverity "$root/bin/"
 cp /sbin/ip /sbin/tc "$root/sbin/"
 cp "$TOP/guest/init" "$root/init"
 install -m 755 "$TOP/guest/bpf-ci.sh" "$root/guest/bpf-ci.sh"
@@ -111,7 +115,7 @@ install -m 755 "$TOP/guest/bpf-ci.sh" "$root/guest/bpf-ci.sh"
 # dynamic loader looks them up, and what glibc loads at run time: libgcc_s,
 # for pthread_exit() (test_progs aborts without it).
 {
-	for f in "$root"/bin/sh "$root"/bin/rm "$root"/sbin/* "$root"/guest/bpf/* \
+	for f in "$root"/bin/* "$root"/sbin/* "$root"/guest/bpf/* \
 		"$root"/guest/bpf/tools/sbin/bpftool; do
 		[ -x "$f" ] && [ -f "$f" ] || continue
 		{ ldd "$f" 2>/dev/null || true; } |
