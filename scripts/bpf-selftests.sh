@@ -6,7 +6,7 @@
 # friends) against the kernel build KOBJ and its BTF; then the initramfs
 # that runs them (guest/bpf-ci.sh) is packed: the selftests' output folder
 # (with the bpftool it built), busybox, dash, bash, iproute2's ip and tc,
-# openssl, keyctl, fsverity, and the shared libraries these programs load
+# ethtool, openssl, keyctl, fsverity, and the shared libraries these programs load
 # (the ldd closure), as on a distribution's root.
 # usage: bpf-selftests.sh KOBJ OUT
 #   KOBJ  the kernel's object tree (its vmlinux, Module.symvers)
@@ -99,7 +99,8 @@ cp /bin/busybox "$root/bin/busybox"
 # "ip netns" nor "ip link add ... type veth" (xdp_devmap_attach,
 # xdp_cpumap_attach, select_reuseport), hence dash as /bin/sh and
 # iproute2's ip, and its tc (busybox's applet failed bpf_qdisc_default's
-# "tc qdisc add dev veth0 root handle 1: mq"); test_local_storage copies /bin/rm and runs the copy, which
+# "tc qdisc add dev veth0 root handle 1: mq"), ethtool (the XDP tests'
+# "ethtool -K"); test_local_storage copies /bin/rm and runs the copy, which
 # must be a program of its own, not busybox's link. busybox --install (the
 # init) leaves existing files alone.
 cp /usr/bin/dash "$root/bin/sh"
@@ -108,7 +109,7 @@ cp /usr/bin/rm "$root/bin/rm"
 # script making a signing key with openssl, loading it with keyctl, and
 # fs-verity digests with fsverity
 cp /usr/bin/bash /usr/bin/openssl /usr/bin/keyctl /usr/bin/fsverity "$root/bin/"
-cp /sbin/ip /sbin/tc "$root/sbin/"
+cp /sbin/ip /sbin/tc /usr/sbin/ethtool "$root/sbin/"
 cp "$TOP/guest/init" "$root/init"
 install -m 755 "$TOP/guest/bpf-ci.sh" "$root/guest/bpf-ci.sh"
 # The ldd closure of every dynamic program in the root, at the paths the
