@@ -3,7 +3,8 @@
 # usage: boot.sh MODE LOG [NAME]   MODE: run|check|bench, NAME: kernel build (rust)
 # Environment: KERNEL and INITRD override the bzImage of NAME and
 # build/initramfs.cpio; APPEND adds to the kernel command line; SMP sets the
-# number of vCPUs (default 2), MEM its memory (default 1G); QEMU_PLUGIN
+# number of vCPUs (default 2), MEM its memory (default 1G), TCG_THREAD
+# TCG's threading (single or multi; default QEMU's, multi); QEMU_PLUGIN
 # loads a TCG plugin, whose output goes to QEMU_PLUGIN_LOG.
 # The serial console goes to LOG; the guest reboots when done, which ends QEMU (-no-reboot).
 # A kernel panic should end it the same way (panic=-1), but a panic in an
@@ -26,7 +27,7 @@ if [ -n "${QEMU_PLUGIN:-}" ]; then
 	plugin=(-plugin "$QEMU_PLUGIN" -d plugin -D "$QEMU_PLUGIN_LOG")
 fi
 
-step "booting $name kernel under QEMU TCG (-smp $smp), mode=$mode, timeout ${timeout_s}s"
+step "booting $name kernel under QEMU TCG${TCG_THREAD:+ ($TCG_THREAD-threaded)} (-smp $smp), mode=$mode, timeout ${timeout_s}s"
 t=$(date +%s)
 rc=0
 pidfile=$log.qemu-pid panicked=$log.panicked
@@ -35,7 +36,7 @@ rm -f "$pidfile" "$panicked"
 # QEMU in the background (timeout in a process group of its own), so that
 # a Ctrl-C or a kill of this script ends it at once (stop)
 timeout -k 10 "$timeout_s" \
-	qemu-system-x86_64 -accel tcg -smp "$smp" -m "${MEM:-1G}" -nographic -no-reboot \
+	qemu-system-x86_64 -accel "tcg${TCG_THREAD:+,thread=$TCG_THREAD}" -smp "$smp" -m "${MEM:-1G}" -nographic -no-reboot \
 	-pidfile "$pidfile" "${plugin[@]}" \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 freeze.mode=$mode${APPEND:+ $APPEND}" \
