@@ -108,9 +108,7 @@ boot() {
 		expect=(--expect bpf_ci_test_progs --expect bpf_ci_test_maps)
 		timeout=${BPF_CI_TIMEOUT:-1800}
 	fi
-	local thread=multi
-	[ "$suite" = subset ] || thread=$(tcg_thread "$suite")
-	TCG_THREAD=$thread KERNEL=$dir/kbuild-bpf-ci/arch/x86/boot/bzImage INITRD=$dir/bpf-ci/selftests.cpio \
+	TCG_THREAD=$(tcg_thread "$suite") KERNEL=$dir/kbuild-bpf-ci/arch/x86/boot/bzImage INITRD=$dir/bpf-ci/selftests.cpio \
 		MEM=4G APPEND="bpfci.suite=$suite bpfci.harness=$(harness_key)" GUEST_TIMEOUT=$timeout \
 		"$TOP/scripts/boot.sh" bpfci "$log" "$label" || true
 	python3 "$TOP/scripts/evaluate.py" --results "$results" --ksrc "$dir/linux" \
