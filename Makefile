@@ -18,7 +18,7 @@ GUEST_TESTS := $(GUEST_TESTS_$(subst .,_,$(SERIES)))
 export GUEST_TESTS GUEST_TESTS_mainline GUEST_TESTS_6_12
 
 .PHONY: all deps tree kernel kernel-norust kernel-bpf-ci guest guest-run run check export checkpatch \
-	bisect docs bench check-base check-debug check-bpf-ci check-bpf-ci-maps soak clean quick model
+	bisect docs bench check-base check-debug check-bpf-ci check-bpf-ci-maps check-bpf-ci-tests soak clean quick model
 
 all: check
 
@@ -61,6 +61,16 @@ check-bpf-ci: tree
 	@rm -f $(BPF_CI_RESULTS)
 	@scripts/bpf-ci.sh full $(BPF_CI_RESULTS) $(or $(STEP),all) $(SUITE)
 	@python3 scripts/evaluate.py --results $(BPF_CI_RESULTS) --summary
+
+# Chosen test_progs tests, TESTS="NAME...", on the series' BPF-CI kernel
+# or the base's (KIND=series|base), on single- or multi-threaded TCG
+# (TCG=single|multi; default: as make check-bpf-ci runs test_progs): to
+# rerun a few tests, or README.md's TCG finding.
+BPF_CI_TESTS_RESULTS := $(BUILD)/results-bpf-ci-tests.tsv
+check-bpf-ci-tests: tree
+	@rm -f $(BPF_CI_TESTS_RESULTS)
+	@scripts/bpf-ci.sh tests $(BPF_CI_TESTS_RESULTS) $(or $(KIND),series) $(or $(TCG),default) $(TESTS)
+	@python3 scripts/evaluate.py --results $(BPF_CI_TESTS_RESULTS) --summary
 
 # Only what make run's demo needs.
 guest-run: tree

@@ -11,7 +11,9 @@
 #   progs, maps or verifier (make check-bpf-ci, a boot per suite: each
 #     takes up to an hour under TCG): all of test_progs (one TAP line per
 #     test it ran), test_maps or test_verifier (its cases are compared from
-#     its output by scripts/bpf-ci-compare.py).
+#     its output by scripts/bpf-ci-compare.py);
+#   tests (make check-bpf-ci-tests): test_progs with the tests bpfci.tests
+#     names (comma-separated), one TAP line each, as the subset's.
 # test_progs honours the tree's DENYLIST and ours (config/bpf-ci.denylist:
 # each entry says why); a test_progs test that skipped even one subtest is
 # not ok. Each program's standard error is printed after its output, apart:
@@ -75,13 +77,18 @@ test_progs() {
 	run tp ./test_progs -w 600 -d @DENYLIST -d @bpf-ci.denylist "$@"
 }
 
-if [ "$suite" = subset ] || [ "$suite" = progs ]; then
+if [ "$suite" = subset ] || [ "$suite" = progs ] || [ "$suite" = tests ]; then
 	echo "<<<test bpf_ci_test_progs>>>"
 	start=$(date +%s)
 	if [ "$suite" = progs ]; then
 		test_progs
 		rc=$?
 		tap_test_progs /tmp/tp.out
+	elif [ "$suite" = tests ]; then
+		tests=$(sed -n 's/.*bpfci\.tests=\([A-Za-z0-9_,]*\).*/\1/p' /proc/cmdline)
+		test_progs -a "$tests"
+		rc=$?
+		tap_test_progs /tmp/tp.out $(echo "$tests" | tr , ' ')
 	else
 		test_progs -a @bpf-ci.allowlist
 		rc=$?

@@ -10,6 +10,13 @@
 #        bpf-ci.sh full RESULTS [STEP [SUITE...]]
 #                                   everything, on the series and on the
 #                                   unpatched base (make check-bpf-ci)
+#        bpf-ci.sh tests RESULTS KIND TCG TEST...
+#                                   test_progs' tests TEST... on KIND's
+#                                   kernel (series or base) on TCG single-
+#                                   or multi-threaded (default: as the
+#                                   full run's test_progs): to rerun a few
+#                                   tests, or a TCG finding (make
+#                                   check-bpf-ci-tests)
 # Results are appended to RESULTS (label bpf-ci for the subset). The full
 # run boots each kernel once per suite (progs, maps, verifier: each takes
 # up to an hour under TCG), labels bpf-ci-KIND-SUITE (KIND: series or base),
@@ -29,26 +36,45 @@ mode=${1:-} results=${2:-} only=${3:-all}
 shift $(($# < 3 ? $# : 3))
 SUITES=(progs maps verifier)
 suites=("${@:-${SUITES[@]}}")
-usage="usage: bpf-ci.sh build | subset RESULTS | full RESULTS [all|series|base|compare [progs|maps|verifier]...]"
+usage="usage: bpf-ci.sh build | subset RESULTS | full RESULTS [all|series|base|compare [progs|maps|verifier]...] | tests RESULTS series|base single|multi|default TEST..."
 case "$mode" in
 build) ;;
-subset | full) [ -n "$results" ] || die "$usage" ;;
+subset | full | tests) [ -n "$results" ] || die "$usage" ;;
 *) die "$usage" ;;
 esac
-case "$only" in
-all | series | base | compare) ;;
-*) die "$usage" ;;
-esac
-# compare needs all three suites of both kernels: "all" and "compare" take
-# no SUITE
-[ $# -eq 0 ] || [ "$mode $only" = "full series" ] || [ "$mode $only" = "full base" ] ||
-	die "SUITE is for STEP=series or STEP=base; $usage"
-for s in "${suites[@]}"; do
-	case "$s" in
-	progs | maps | verifier) ;;
+if [ "$mode" = tests ]; then
+	kind=$only tests_tcg=${1:-}
+	shift $(($# ? 1 : 0))
+	tests=("$@")
+	case "$kind" in
+	series | base) ;;
 	*) die "$usage" ;;
 	esac
-done
+	case "$tests_tcg" in
+	single | multi) ;;
+	default) tests_tcg=single ;;
+	*) die "$usage" ;;
+	esac
+	((${#tests[@]})) || die "no test given (TESTS=...); $usage"
+	for t in "${tests[@]}"; do
+		[[ $t =~ ^[A-Za-z0-9_]+$ ]] || die "'$t' is not a test_progs test name"
+	done
+else
+	case "$only" in
+	all | series | base | compare) ;;
+	*) die "$usage" ;;
+	esac
+	# compare needs all three suites of both kernels: "all" and "compare"
+	# take no SUITE
+	[ $# -eq 0 ] || [ "$mode $only" = "full series" ] || [ "$mode $only" = "full base" ] ||
+		die "SUITE is for STEP=series or STEP=base; $usage"
+	for s in "${suites[@]}"; do
+		case "$s" in
+		progs | maps | verifier) ;;
+		*) die "$usage" ;;
+		esac
+	done
+fi
 FRAGS=("$TOP/config/test.config" "$TOP/config/bpf-ci.config")
 
 # kernel DIR: build the BPF-CI kernel of the tree DIR/linux in
@@ -78,6 +104,7 @@ kernel() {
 tcg_thread() {
 	case "$1" in
 	progs) echo single ;;
+	tests) echo "$tests_tcg" ;;
 	*) echo multi ;;
 	esac
 }
@@ -104,12 +131,17 @@ boot() {
 	# about 10 min (a gate of make check: a hung guest must not take CI's
 	# time)
 	local expect=(--expect "bpf_ci_test_$suite") timeout=${BPF_CI_TIMEOUT:-14400}
+	local append="bpfci.suite=$suite bpfci.harness=$(harness_key)"
 	if [ "$suite" = subset ]; then
 		expect=(--expect bpf_ci_test_progs --expect bpf_ci_test_maps)
 		timeout=${BPF_CI_TIMEOUT:-1800}
+	elif [ "$suite" = tests ]; then
+		expect=(--expect bpf_ci_test_progs)
+		timeout=${BPF_CI_TIMEOUT:-1800}
+		append+=" bpfci.tests=$(IFS=,; echo "${tests[*]}")"
 	fi
 	TCG_THREAD=$(tcg_thread "$suite") KERNEL=$dir/kbuild-bpf-ci/arch/x86/boot/bzImage INITRD=$dir/bpf-ci/selftests.cpio \
-		MEM=4G APPEND="bpfci.suite=$suite bpfci.harness=$(harness_key)" GUEST_TIMEOUT=$timeout \
+		MEM=4G APPEND="$append" GUEST_TIMEOUT=$timeout \
 		"$TOP/scripts/boot.sh" bpfci "$log" "$label" || true
 	python3 "$TOP/scripts/evaluate.py" --results "$results" --ksrc "$dir/linux" \
 		"${expect[@]}" "$label" "$log"
@@ -148,6 +180,16 @@ subset)
 		exit 1
 	}
 	boot "$BUILD" "$(result_label bpf-ci)" subset
+	;;
+tests)
+	dir=$BUILD
+	if [ "$kind" = base ]; then
+		dir=$BASEDIR
+		ensure_worktree "$BASEDIR/linux" base
+		mkdir -p "$BASEDIR/logs"
+	fi
+	kernel "$dir"
+	boot "$dir" "bpf-ci-$kind-tests-$tests_tcg" tests
 	;;
 full)
 	ensure_worktree "$BASEDIR/linux" base
