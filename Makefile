@@ -56,7 +56,7 @@ check-bpf-ci-maps: tree
 # series and on the unpatched base, compared test by test.
 BPF_CI_RESULTS := $(BUILD)/results-bpf-ci.tsv
 # STEP=series|base|compare splits it, SUITE=progs|maps|verifier (one or
-# more) the series and base steps (scripts/bpf-ci.sh).
+# more) each step (scripts/bpf-ci.sh).
 check-bpf-ci: tree
 	@rm -f $(BPF_CI_RESULTS)
 	@scripts/bpf-ci.sh full $(BPF_CI_RESULTS) $(or $(STEP),all) $(SUITE)

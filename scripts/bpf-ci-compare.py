@@ -3,7 +3,8 @@
 
 usage: bpf-ci-compare.py RESULTS {--base|--series SUITE TSV LOG}...
 
-A kernel has a guest per SUITE (progs, maps, verifier): TSV is
+A kernel has a guest per SUITE (progs, maps, verifier; the two kernels
+are given the same suites, all three or the ones to compare): TSV is
 evaluate.py's results of that guest, LOG its console log; the logs give
 test_progs' subtests ("#N/M test/subtest:VERDICT"), test_verifier's cases
 ("#N/u description OK|FAIL|SKIP ...", keyed by description and mode:
@@ -81,6 +82,9 @@ def main():
         ap.add_argument(f"--{kernel}", nargs=3, action="append", required=True,
                         metavar=("SUITE", "TSV", "LOG"))
     a = ap.parse_args()
+    given = sorted(s for s, _, _ in a.base)
+    if sorted(s for s, _, _ in a.series) != given or len(set(given)) != len(given):
+        ap.error("give each suite once, and the same suites for both kernels")
     base, series = {}, {}
     # per kernel: the suites its guests ran to their end; per suite, splats
     ran = {"base": [], "series": []}
@@ -92,6 +96,8 @@ def main():
                 ran[kernel].append(suite)
     print(f"{'suite':<14} {'kernel':<7} {'passed':>7} {'failed':>7} {'skipped':>8}")
     for suite in SUITES:
+        if suite.startswith("test_") and suite[len("test_"):] not in given:
+            continue
         for kernel, v in (("base", base), ("series", series)):
             n = [sum(1 for (s, _), r in v.items() if s == suite and r == want)
                  for want in ("PASS", "FAIL", "SKIP")]
@@ -100,8 +106,8 @@ def main():
     for kernel, v in (("base", base), ("series", series)):
         completed = {n: r for (s, n), r in v.items()
                      if s == "guest" and n.startswith("guest_completed ")}
-        ok = (sorted(ran[kernel]) == ["maps", "progs", "verifier"]
-              and len(completed) == 3 and set(completed.values()) == {"PASS"})
+        ok = (sorted(ran[kernel]) == given
+              and len(completed) == len(given) and set(completed.values()) == {"PASS"})
         rows.append(("PASS" if ok else "FAIL", f"{kernel}_ran_every_suite",
                      "" if ok else f"{completed}, ran {sorted(ran[kernel])}"))
     if all(r[0] == "PASS" for r in rows):
@@ -117,7 +123,7 @@ def main():
             for splat in sorted(splats["series"][suite] - splats["base"].get(suite, set())):
                 rows.append(("FAIL", f"new_splat [{suite}]", splat[:200]))
         if not any(r[0] == "FAIL" for r in rows):
-            rows.append(("PASS", "no_regression", ""))
+            rows.append(("PASS", "no_regression", "suites: " + " ".join(given)))
         # not regressions, but what the README must account for
         for want, what in (("FAIL", "fail on both kernels"), ("PASS", "fail on base only")):
             names = sorted(f"{s}/{n}" for (s, n), r in base.items()

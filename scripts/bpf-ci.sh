@@ -25,10 +25,10 @@
 # runs its guests, one per SUITE given (default: all three; each guest's
 # log and results kept in build/SERIES; RESULTS gets whether the guest ran
 # to its end with its suite); "compare" only compares the two kernels'
-# logs and results of all three suites, after checking that each log is of
-# the kernel of its tree as it is now (the release the guest prints ends in
-# -g and the first 12 digits of the tree's HEAD); "all" (the default) does
-# the three steps in a row.
+# logs and results of the suites given (default: all three), after
+# checking that each log is of the kernel of its tree as it is now (the
+# release the guest prints ends in -g and the first 12 digits of the
+# tree's HEAD); "all" (the default) does the three steps in a row.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -64,10 +64,10 @@ else
 	all | series | base | compare) ;;
 	*) die "$usage" ;;
 	esac
-	# compare needs all three suites of both kernels: "all" and "compare"
-	# take no SUITE
-	[ $# -eq 0 ] || [ "$mode $only" = "full series" ] || [ "$mode $only" = "full base" ] ||
-		die "SUITE is for STEP=series or STEP=base; $usage"
+	# "all" runs and compares the three suites; compare takes SUITE (a
+	# suite compared as soon as both kernels ran it)
+	[ $# -eq 0 ] || { [ "$mode" = full ] && [ "$only" != all ]; } ||
+		die "SUITE is for STEP=series, base or compare; $usage"
 	for s in "${suites[@]}"; do
 		case "$s" in
 		progs | maps | verifier) ;;
@@ -209,7 +209,7 @@ full)
 			tree=${pair%:*} kind=${pair#*:}
 			head=$(git -C "$tree" rev-parse HEAD)
 			head=${head:0:12}
-			for s in "${SUITES[@]}"; do
+			for s in "${suites[@]}"; do
 				log=$LOGS/guest-bpf-ci-bpf-ci-$kind-$s.log
 				release=$({ sed -n 's/^<<<guest \([^ ]*\) .*/\1/p' "$log" || true; } 2>/dev/null |
 					head -n 1)
