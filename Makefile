@@ -55,8 +55,8 @@ check-bpf-ci-maps: tree
 # All of test_progs, test_maps and test_verifier on that kernel, with the
 # series and on the unpatched base, compared test by test.
 BPF_CI_RESULTS := $(BUILD)/results-bpf-ci.tsv
-# STEP=series|base|compare splits it, SUITE=progs|maps|verifier (one or
-# more) each step (scripts/bpf-ci.sh).
+# STEP=series|base|compare splits it; with one of them, SUITE=progs|maps|
+# verifier (one or more) limits it to those suites (scripts/bpf-ci.sh).
 check-bpf-ci: tree
 	@rm -f $(BPF_CI_RESULTS)
 	@scripts/bpf-ci.sh full $(BPF_CI_RESULTS) $(or $(STEP),all) $(SUITE)
@@ -65,7 +65,8 @@ check-bpf-ci: tree
 # Chosen test_progs tests, TESTS="NAME...", on the series' BPF-CI kernel
 # or the base's (KIND=series|base), on single- or multi-threaded TCG
 # (TCG=single|multi; default: as make check-bpf-ci runs test_progs): to
-# rerun a few tests, or README.md's TCG finding.
+# rerun a few tests, or README.md's TCG finding. The deny lists still
+# apply: a denied test is reported as not run.
 BPF_CI_TESTS_RESULTS := $(BUILD)/results-bpf-ci-tests.tsv
 check-bpf-ci-tests: tree
 	@rm -f $(BPF_CI_TESTS_RESULTS)

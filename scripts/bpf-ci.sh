@@ -51,14 +51,20 @@ if [ "$mode" = tests ]; then
 	*) die "$usage" ;;
 	esac
 	case "$tests_tcg" in
-	single | multi) ;;
-	default) tests_tcg=single ;;
+	single | multi | default) ;;
 	*) die "$usage" ;;
 	esac
 	((${#tests[@]})) || die "no test given (TESTS=...); $usage"
+	declare -A seen=()
 	for t in "${tests[@]}"; do
-		[[ $t =~ ^[A-Za-z0-9_]+$ ]] || die "'$t' is not a test_progs test name"
+		[[ $t =~ ^[A-Za-z0-9_]+$ ]] || die "'$t' is not a test_progs test name (TESTS: names separated by spaces)"
+		[ -z "${seen[$t]:-}" ] || die "$t given twice"
+		seen[$t]=1
 	done
+	# they go on the kernel's command line (2,048 bytes on x86, a tenth
+	# of it ours): a longer list would be cut short there
+	list=$(IFS=,; echo "${tests[*]}")
+	((${#list} <= 1500)) || die "TESTS: ${#list} characters, over 1,500 (the kernel's command line)"
 else
 	case "$only" in
 	all | series | base | compare) ;;
@@ -68,11 +74,14 @@ else
 	# suite compared as soon as both kernels ran it)
 	[ $# -eq 0 ] || { [ "$mode" = full ] && [ "$only" != all ]; } ||
 		die "SUITE is for STEP=series, base or compare; $usage"
+	declare -A seen=()
 	for s in "${suites[@]}"; do
 		case "$s" in
 		progs | maps | verifier) ;;
 		*) die "$usage" ;;
 		esac
+		[ -z "${seen[$s]:-}" ] || die "SUITE: $s given twice"
+		seen[$s]=1
 	done
 fi
 FRAGS=("$TOP/config/test.config" "$TOP/config/bpf-ci.config")
@@ -139,7 +148,7 @@ boot() {
 	elif [ "$suite" = tests ]; then
 		expect=(--expect bpf_ci_test_progs)
 		timeout=${BPF_CI_TIMEOUT:-1800}
-		append+=" bpfci.tests=$(IFS=,; echo "${tests[*]}")"
+		append+=" bpfci.tests=$list"
 	fi
 	TCG_THREAD=$(tcg_thread "$suite") KERNEL=$dir/kbuild-bpf-ci/arch/x86/boot/bzImage INITRD=$dir/bpf-ci/selftests.cpio \
 		MEM=4G APPEND="$append" GUEST_TIMEOUT=$timeout \
@@ -189,6 +198,7 @@ tests)
 		ensure_worktree "$BASEDIR/linux" base
 		mkdir -p "$BASEDIR/logs"
 	fi
+	[ "$tests_tcg" != default ] || tests_tcg=$(tcg_thread progs)
 	kernel "$dir"
 	boot "$dir" "bpf-ci-$kind-tests-$tests_tcg" tests
 	;;
