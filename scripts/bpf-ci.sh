@@ -36,6 +36,16 @@ mode=${1:-} results=${2:-} only=${3:-all}
 shift $(($# < 3 ? $# : 3))
 SUITES=(progs maps verifier)
 suites=("${@:-${SUITES[@]}}")
+# unique WHAT NAME...: die if a NAME is given twice
+unique() {
+	local what=$1 n
+	shift
+	declare -A seen=()
+	for n; do
+		[ -z "${seen[$n]:-}" ] || die "$what: $n given twice"
+		seen[$n]=1
+	done
+}
 usage="usage: bpf-ci.sh build | subset RESULTS | full RESULTS [all|series|base|compare [progs|maps|verifier]...] | tests RESULTS series|base single|multi|default TEST..."
 case "$mode" in
 build) ;;
@@ -55,12 +65,10 @@ if [ "$mode" = tests ]; then
 	*) die "$usage" ;;
 	esac
 	((${#tests[@]})) || die "no test given (TESTS=...); $usage"
-	declare -A seen=()
 	for t in "${tests[@]}"; do
 		[[ $t =~ ^[A-Za-z0-9_]+$ ]] || die "'$t' is not a test_progs test name (TESTS: names separated by spaces)"
-		[ -z "${seen[$t]:-}" ] || die "$t given twice"
-		seen[$t]=1
 	done
+	unique TESTS "${tests[@]}"
 	# they go on the kernel's command line (2,048 bytes on x86, a tenth
 	# of it ours): a longer list would be cut short there
 	list=$(IFS=,; echo "${tests[*]}")
@@ -74,15 +82,13 @@ else
 	# suite compared as soon as both kernels ran it)
 	[ $# -eq 0 ] || { [ "$mode" = full ] && [ "$only" != all ]; } ||
 		die "SUITE is for STEP=series, base or compare; $usage"
-	declare -A seen=()
 	for s in "${suites[@]}"; do
 		case "$s" in
 		progs | maps | verifier) ;;
 		*) die "$usage" ;;
 		esac
-		[ -z "${seen[$s]:-}" ] || die "SUITE: $s given twice"
-		seen[$s]=1
 	done
+	unique SUITE "${suites[@]}"
 fi
 FRAGS=("$TOP/config/test.config" "$TOP/config/bpf-ci.config")
 
@@ -96,6 +102,12 @@ kernel() {
 		KBUILD_TARGETS="bzImage modules" "$TOP/scripts/build.sh" bpf-ci "${FRAGS[@]}" &&
 		BUILD=$dir KSRC=$dir/linux "$TOP/scripts/bpf-selftests.sh" \
 			"$dir/kbuild-bpf-ci" "$dir/bpf-ci/selftests"
+}
+
+# base_tree: the unpatched base's worktree and logs folder in $BASEDIR
+base_tree() {
+	ensure_worktree "$BASEDIR/linux" base
+	mkdir -p "$BASEDIR/logs"
 }
 
 # tcg_thread SUITE: QEMU's TCG threading for SUITE's guest. Multi-threaded
@@ -195,16 +207,14 @@ tests)
 	dir=$BUILD
 	if [ "$kind" = base ]; then
 		dir=$BASEDIR
-		ensure_worktree "$BASEDIR/linux" base
-		mkdir -p "$BASEDIR/logs"
+		base_tree
 	fi
 	[ "$tests_tcg" != default ] || tests_tcg=$(tcg_thread progs)
 	kernel "$dir"
 	boot "$dir" "bpf-ci-$kind-tests-$tests_tcg" tests
 	;;
 full)
-	ensure_worktree "$BASEDIR/linux" base
-	mkdir -p "$BASEDIR/logs"
+	base_tree
 	if [ "$only" = all ] || [ "$only" = series ]; then
 		full_guests "$BUILD" series
 	fi
