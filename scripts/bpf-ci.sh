@@ -119,13 +119,16 @@ base_tree() {
 # (make check-bpf-ci-tests TESTS=fentry_attach_stress TCG=multi), and the
 # series' full test_progs once in __schedule (session 10); on single-
 # threaded TCG (the vCPUs take turns on one host thread) it passes on both.
-# test_progs attaches programs all along: single (its map subset, make
-# check's gate, keeps the default: truly parallel vCPUs for the freeze
-# races; it does not run fentry_attach_stress). test_maps' tasks run in
-# parallel and attach nothing: multi.
+# test_progs attaches programs all along: single. test_maps and
+# test_verifier attach nothing, but single too: one host core a guest, so
+# the two kernels' guests of a suite run side by side on this machine's
+# two cores (test_maps_tcg took 275 s on one host thread, 199 s on two:
+# session 10). make check's subset keeps the default:
+# truly parallel vCPUs for the freeze races (it does not run
+# fentry_attach_stress).
 tcg_thread() {
 	case "$1" in
-	progs) echo single ;;
+	progs | maps | verifier) echo single ;;
 	tests) echo "$tests_tcg" ;;
 	*) echo multi ;;
 	esac
