@@ -94,13 +94,15 @@ FRAGS=("$TOP/config/test.config" "$TOP/config/bpf-ci.config")
 
 # kernel DIR: build the BPF-CI kernel of the tree DIR/linux in
 # DIR/kbuild-bpf-ci, and its selftests in DIR/bpf-ci/selftests (initramfs
-# DIR/bpf-ci/selftests.cpio)
+# DIR/bpf-ci/selftests.cpio); BTF by Debian 13's pahole ($PAHOLE_BPF_CI:
+# scripts/pahole.py says why), the test modules' too
 kernel() {
 	local dir=$1
 	local s=$dir/linux/tools/testing/selftests/bpf
 	BUILD=$dir KSRC=$dir/linux KCONFIG_BASE="$s/config $s/config.vm $s/config.x86_64" \
-		KBUILD_TARGETS="bzImage modules" "$TOP/scripts/build.sh" bpf-ci "${FRAGS[@]}" &&
-		BUILD=$dir KSRC=$dir/linux "$TOP/scripts/bpf-selftests.sh" \
+		KBUILD_TARGETS="bzImage modules" PAHOLE=$PAHOLE_BPF_CI \
+		"$TOP/scripts/build.sh" bpf-ci "${FRAGS[@]}" &&
+		BUILD=$dir KSRC=$dir/linux PAHOLE=$PAHOLE_BPF_CI "$TOP/scripts/bpf-selftests.sh" \
 			"$dir/kbuild-bpf-ci" "$dir/bpf-ci/selftests"
 }
 

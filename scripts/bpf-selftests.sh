@@ -57,13 +57,14 @@ PY
 # backend cannot select (it crashes on asan.bpf.c). User space and the test
 # modules keep the kernel's clang 19. Through the compiler cache: CC (user
 # space and, being a command-line variable, the test modules' Kbuild, as
-# the kernel was built), and CLANG.
+# the kernel was built), and CLANG. PAHOLE, when set (the kernel's, for the
+# test modules' BTF), on the command line too.
 step "building the BPF selftests against ${kobj#"$TOP"/}"
 run_logged "selftests-headers-${out##*/}" kmake O="$kobj" INSTALL_HDR_PATH="${out%/*}/usr" \
 	headers_install
 absolute_deps
 run_logged "selftests-${out##*/}" make -C "$S" -f Makefile -f "$TOP/scripts/test_maps_tcg.mk" \
-	-j"$(nproc)" LLVM=1 CC="$CC_CACHED" CLANG="ccache clang-22" O="$kobj" \
+	-j"$(nproc)" LLVM=1 CC="$CC_CACHED" CLANG="ccache clang-22" O="$kobj" ${PAHOLE:+PAHOLE="$PAHOLE"} \
 	VMLINUX_BTF="$kobj/vmlinux" OUTPUT="$out" SKIP_DOCS=1 SKIP_LLVM=1 SKIP_LIBBFD=1 \
 	test_progs test_maps test_verifier test_maps_tcg
 absolute_deps

@@ -10,7 +10,10 @@
 # config; only the fragments' options are then checked); CONFIG_ONLY=1 stops
 # after configuring; KBUILD_TARGETS, what to build (default bzImage; the
 # BPF selftests' kernel also needs its modules and Module.symvers, for
-# bpf_testmod).
+# bpf_testmod); PAHOLE, the pahole Kbuild runs (default: the host's; when
+# set, part of the fragments' hash, so that a kernel configured with
+# another pahole is configured again: CONFIG_PAHOLE_VERSION and the BTF
+# options follow it).
 #
 # A configuration is a function of the tree, the base and fragments, the
 # toolchain Kconfig probes (clang, ld.lld, rustc, bindgen, pahole) and this
@@ -45,7 +48,10 @@ if [ -f "$TOP/config/$SERIES.config" ]; then
 fi
 
 read -r -a kbase <<<"${KCONFIG_BASE:-}"
-want=$(cat "${kbase[@]}" "${frags[@]}" | sha256sum | cut -d' ' -f1)
+want=$({
+	cat "${kbase[@]}" "${frags[@]}"
+	[ -z "${PAHOLE:-}" ] || "$PAHOLE" --version
+} | sha256sum | cut -d' ' -f1)
 
 # config_key: the cache key of the configuration, or nothing if the tree
 # has uncommitted edits
@@ -58,7 +64,7 @@ config_key() {
 		ld.lld --version
 		rustc --version 2>&1 || true
 		bindgen --version 2>&1 || true
-		pahole --version 2>&1 || true
+		"${PAHOLE:-pahole}" --version 2>&1 || true
 		cat "$0"
 	} | sha256sum | cut -d' ' -f1
 }

@@ -69,4 +69,9 @@ if [ "$(cat "$src73/.version" 2>/dev/null)" != "$ver73" ]; then
 	rm -rf "$src73/deb"
 	echo "$ver73" >"$src73/.version"
 fi
+
+# Debian 13's pahole for the BPF-CI kernels, unpacked into its own root
+# with what it needs, never installed (scripts/pahole.py says why); Debian
+# 12's dwarves stays the host's.
+python3 "$TOP/scripts/pahole.py" "${PAHOLE_BPF_CI%/*}" "$PAHOLE_BPF_CI_VERSION"
 ok "dependencies present"

@@ -37,6 +37,12 @@ mkdir -p "$LOGS"
 
 # Each tree's bindgen-cli in a folder of its own (7.3 needs >= 0.71.1).
 BINDGEN_ROOT=/opt/bindgen-$BINDGEN_VERSION
+
+# Debian 13's pahole, in a root of its own (scripts/pahole.py, installed by
+# scripts/deps.sh), for the BPF-CI kernels: Debian 12's 1.24 encodes 7.3's
+# bpf_lsm_mmap_file() twice, in an order that changes from build to build.
+PAHOLE_BPF_CI_VERSION=1.30
+PAHOLE_BPF_CI=/var/cache/bpf-freeze/pahole-$PAHOLE_BPF_CI_VERSION/pahole
 export PATH="/usr/lib/llvm-19/bin:$BINDGEN_ROOT/bin:$HOME/.cargo/bin:$PATH"
 export LIBCLANG_PATH=/usr/lib/llvm-19/lib
 
@@ -57,8 +63,10 @@ CC_CACHED="ccache clang"
 # kmake ARG...: make in the kernel tree $KSRC with clang 19 (LLVM=1) through
 # the cache. Every kernel make of the harness goes through here: Kbuild
 # records each object's command line, so another CC would rebuild it all.
+# PAHOLE, when set, is the pahole Kbuild runs (on the command line: the
+# Makefile's own assignment wins over the environment's).
 kmake() {
-	make -C "$KSRC" LLVM=1 CC="$CC_CACHED" -j"$(nproc)" "$@"
+	make -C "$KSRC" LLVM=1 CC="$CC_CACHED" ${PAHOLE:+PAHOLE="$PAHOLE"} -j"$(nproc)" "$@"
 }
 
 _t0=$(date +%s)
