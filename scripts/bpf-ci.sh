@@ -138,14 +138,16 @@ tcg_thread() {
 
 # harness_key: what makes the guests' userspace and runs their suites (the
 # selftests' packing, the guest's scripts, our allow and deny lists, each
-# suite's TCG threading), hashed: given to every guest on its command line
-# (bpfci.harness=), so that compare takes only logs of the harness as it
-# is now, the same for the two kernels
+# suite's TCG threading) and the pahole of the kernels' BTF (the release a
+# guest prints does not change with it, the BTF does), hashed: given to
+# every guest on its command line (bpfci.harness=), so that compare takes
+# only logs of the harness as it is now, the same for the two kernels
 harness_key() {
 	{
 		(cd "$TOP" && cat scripts/bpf-selftests.sh scripts/test_maps_tcg.mk guest/init \
 			guest/bpf-ci.sh config/bpf-ci.allowlist config/bpf-ci.denylist)
 		for s in "${SUITES[@]}"; do echo "$s $(tcg_thread "$s")"; done
+		echo "pahole $PAHOLE_BPF_CI_VERSION"
 	} | sha256sum | cut -c1-12
 }
 

@@ -10,8 +10,10 @@ argument file__nullable (PTR_MAYBE_NULL for the verifier) and whose weak
 one in bpf_lsm.c names it file, got two FUNC records, in an order that
 changed from one run to the next, and libbpf attaches to the first: whether
 verifier_lsm's "not null checking nullable pointer in bpf_lsm_mmap_file"
-passed was the luck of the build. Debian 13's pahole (its consistent_func
-and optimized_func features) keeps one, the strong one.
+passed was the luck of the build. Debian 13's pahole keeps one, the first
+in link order (bpf_lsm_proto.o's, file__nullable, as 7.3's
+kernel/bpf/Makefile expects), the same under -j from one build to the
+next (Makefile.btf adds --btf_features=+reproducible_build for >= 1.27).
 
 pahole of trixie needs trixie's C library, so it is unpacked with its
 runtime dependencies into ROOT (never installed on the host) and run
@@ -19,8 +21,10 @@ through trixie's dynamic loader by the wrapper ROOT/pahole. Everything
 comes from Debian's archive as apt takes it: the InRelease file verified
 with the host's debian-archive-keyring, Packages.xz against its SHA256
 there, each package against its SHA256 in Packages. Idempotent: nothing
-is done when ROOT/pahole already reports VERSION.
+is done when ROOT/pahole already reports VERSION; under a lock (ROOT.lock),
+so that two first runs side by side do not unpack into each other.
 """
+import fcntl
 import hashlib
 import lzma
 import os
@@ -82,15 +86,24 @@ def closure(pkgs, name):
     return seen
 
 
+def installed(wrapper, version):
+    try:
+        out = subprocess.run([wrapper, "--version"], capture_output=True).stdout
+    except OSError:
+        return False
+    return out.decode().strip() == f"v{version}"
+
+
 def main():
     root, version = sys.argv[1:3]
     wrapper = os.path.join(root, "pahole")
-    try:
-        out = subprocess.run([wrapper, "--version"], capture_output=True).stdout
-        if out.decode().strip() == f"v{version}":
-            return
-    except OSError:
-        pass
+    if installed(wrapper, version):
+        return
+    os.makedirs(os.path.dirname(root), exist_ok=True)
+    lock = open(root + ".lock", "w")
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    if installed(wrapper, version):
+        return
     print(f"==> Debian {SUITE}'s pahole {version} into {root}", flush=True)
     pkgs = packages()
     got = pkgs["pahole"]["Version"]
