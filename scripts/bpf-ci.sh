@@ -121,23 +121,22 @@ base_tree() {
 # (make check-bpf-ci-tests TESTS=fentry_attach_stress TCG=multi), and the
 # series' full test_progs once in __schedule (session 10); on single-
 # threaded TCG (the vCPUs take turns on one host thread) it passes on both.
-# test_progs attaches programs all along: single. test_maps and
-# test_verifier attach nothing, but single too: one host core a guest, so
-# the two kernels' guests of a suite run side by side on this machine's
-# two cores (test_maps_tcg took 275 s on one host thread, 199 s on two:
-# session 10). make check's subset too: it had kept multi-threaded TCG
-# for truly parallel vCPUs in the freeze races, and CI's run of 1984d84
-# oopsed the same way 21 s into it (cgrp_local_storage attaches
-# programs). Its racing subtests still race, less often: the vCPUs take
-# turns (QEMU moves on when one idles, and kicks it every 100 ms), which
-# can stop a writer in the middle of its syscall while freeze runs on the
-# other vCPU; map_freeze checks its invariants after every trial, and it
-# passed on single-threaded TCG in session 10's trial of the subset.
+# So every guest is single-threaded, but make check-bpf-ci-tests' with
+# TCG=multi (to show that finding again). test_progs attaches programs all
+# along; make check's subset had kept multi-threaded TCG, for truly
+# parallel vCPUs in the freeze races, until CI's run of 1984d84 oopsed
+# the same way 21 s into it (cgrp_local_storage). Its racing subtests
+# still race, less often: the vCPUs take turns (QEMU moves on when one
+# idles, and kicks it every 100 ms), which can stop a writer in the middle
+# of its syscall while freeze runs on the other vCPU; map_freeze checks
+# its invariants after every trial. test_maps and test_verifier attach
+# nothing, but one host core a guest lets the two kernels' guests of a
+# suite run side by side on this machine's two cores (test_maps_tcg took
+# 275 s on one host thread, 199 s on two: session 10).
 tcg_thread() {
 	case "$1" in
-	progs | maps | verifier | subset) echo single ;;
 	tests) echo "$tests_tcg" ;;
-	*) echo multi ;;
+	*) echo single ;;
 	esac
 }
 
