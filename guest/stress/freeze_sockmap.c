@@ -13,7 +13,9 @@
  * mmap_lock (recv into user memory), mmap_lock -> map lock (writable mmap of
  * the map) is a cycle. The series now counts the writers and lets
  * BPF_MAP_FREEZE mark the map freezing, then wait (killable) for the
- * writers in flight, then mark it frozen.
+ * writers in flight, then mark it frozen. If a fatal signal ends that wait,
+ * the freeze still completes: the last writer in flight marks the map
+ * frozen before its own syscall returns.
  *
  * 1. lockdep_mmap_recv_sockmap: the three lock orders in one process: a
  *    writable mmap of a BPF_F_MMAPABLE array; a TCP recv() over loopback
@@ -36,12 +38,17 @@
  *    two threads); fdinfo says frozen, later writes EPERM. The wait is
  *    bounded by the writers already in flight: the new ones are refused
  *    while freezing, so they cannot hold freeze off.
- * 3. killed_freezer_leaves_map_freezing: the same, but the freezer is a
+ * 3. killed_freezer_completes_freeze: the same, but the freezer is a
  *    child process, killed with SIGKILL while it waits (state D): it must
- *    die of SIGKILL while W is still blocked; the map stays freezing: fdinfo
- *    "frozen:\t0", update and delete EPERM; after the fault is resolved W
- *    returns 0 and fdinfo still says 0 until a freeze from the parent
- *    returns 0 and completes it; then frozen, update EPERM, freeze EPERM.
+ *    die of SIGKILL while W is still blocked; the freeze goes on without
+ *    it: fdinfo "frozen:\t0", update and delete EPERM at once. After the
+ *    fault is resolved W returns 0 and the map is frozen by then, with no
+ *    further BPF_MAP_FREEZE: fdinfo, read by W right after its update
+ *    returned, says 1, and so does the parent's; W's element is in the map;
+ *    update and delete EPERM, and a freeze from the parent EPERM, as for a
+ *    map frozen. A killed freeze never leaves the map refusing writes while
+ *    it stays unfrozen. (Upstream's freeze returns EBUSY at once in the
+ *    child: a failure here.)
  * 4. other_map_types_update_then_freeze: in the same boot, syscall updates
  *    that take other locks or sleep while counted (sockhash: lock_sock();
  *    prog_array: poke_mutex; cpumap: kthread creation; a queue push), each
@@ -411,6 +418,7 @@ struct op {
 	size_t len;
 	bool lookup_after;	/* freeze: look lookup_key up once returned */
 	__u32 lookup_key;
+	int frozen_after;	/* map ops: fdinfo "frozen:" once returned */
 
 	pthread_t th;
 	bool started;
@@ -449,6 +457,8 @@ static void *op_main(void *arg)
 		break;
 	}
 	o->t_end = now_ms();
+	if (o->kind != OP_RECV)
+		o->frozen_after = fdinfo_frozen(o->map);
 	if (o->lookup_after)
 		o->lookup_err = map_lookup(o->map, o->lookup_key,
 					   &o->lookup_val);
@@ -945,6 +955,9 @@ static void test_freeze_waits(void)
 		      (unsigned long long)g->f.lookup_val,
 		      (unsigned long long)g->cookie_a);
 	check_w_landed(g, "after freeze");
+	CHECK(g->f.frozen_after == 1,
+	      "fdinfo frozen: %d right after F's freeze returned, expected 1",
+	      g->f.frozen_after);
 	CHECK_FROZEN(g->smap, 1, "after freeze returned");
 	CHECK_ERR(sockmap_update(g->smap, 8, 1, g->c), EPERM,
 		  "update key 1 after freeze");
@@ -958,7 +971,7 @@ out:
 	rig_teardown(g);
 }
 
-/* ------------------------------- 3. a killed freezer leaves it freezing */
+/* -------------------------- 3. a killed freezer's freeze still completes */
 
 static void test_killed_freezer(void)
 {
@@ -1064,24 +1077,31 @@ static void test_killed_freezer(void)
 	    !op_reap(&g->x))
 		goto out;
 
-	/* W's write lands; nobody completes the freeze */
+	/* W's write lands, and the last writer in flight completes the freeze */
 	if (!rig_resolve(g, &t_res))
 		goto out;
+	CHECK(g->w.frozen_after == 1,
+	      "fdinfo frozen: %d right after W returned, expected 1: the freeze of the killed freezer was not completed by the last writer",
+	      g->w.frozen_after);
+	CHECK_FROZEN(g->smap, 1, "W returned, freezer killed, no freeze since");
 	check_w_landed(g, "W returned, freezer killed");
-	CHECK_FROZEN(g->smap, 0, "W returned, freezer killed");
+	CHECK_ERR(sockmap_update(g->smap, 8, 1, g->c), EPERM,
+		  "update key 1 after W returned");
+	CHECK_ERR(sockmap_update(g->smap, 8, 0, g->c), EPERM,
+		  "update key 0 after W returned");
+	CHECK_ERR(map_delete(g->smap, 0), EPERM, "delete key 0 after W returned");
 
-	/* the next freeze completes it, without anything left to wait for */
-	g->x = (struct op){ .name = "freeze from the parent",
+	/* already frozen: a later freeze is refused as for any frozen map */
+	g->x = (struct op){ .name = "freeze from the parent, after W returned",
 			    .kind = OP_FREEZE, .map = g->smap };
-	if (!op_start(&g->x) || !op_returns(&g->x, WAIT_MS, 0) ||
+	if (!op_start(&g->x) || !op_returns(&g->x, WAIT_MS, EPERM) ||
 	    !op_reap(&g->x))
 		goto out;
+	CHECK(g->x.frozen_after == 1,
+	      "fdinfo frozen: %d right after the parent's freeze returned, expected 1",
+	      g->x.frozen_after);
 	CHECK_FROZEN(g->smap, 1, "after the parent's freeze");
-	CHECK_ERR(sockmap_update(g->smap, 8, 1, g->c), EPERM,
-		  "update key 1 after freeze");
-	CHECK_ERR(map_delete(g->smap, 0), EPERM, "delete key 0 after freeze");
-	CHECK_ERR(map_freeze(g->smap), EPERM, "second freeze");
-	check_w_landed(g, "after freeze");
+	check_w_landed(g, "after the parent's freeze");
 	CHECK_ERR(map_lookup(g->smap, 1, &(__u64){ 0 }), ENOENT,
 		  "lookup of key 1, never written while freezing");
 out:
@@ -1253,7 +1273,7 @@ int main(void)
 
 	run(1, "lockdep_mmap_recv_sockmap", test_lockdep);
 	run(2, "freeze_waits_for_sockmap_writer", test_freeze_waits);
-	run(3, "killed_freezer_leaves_map_freezing", test_killed_freezer);
+	run(3, "killed_freezer_completes_freeze", test_killed_freezer);
 	run(4, "other_map_types_update_then_freeze", test_other_maps);
 	ksft_finished();
 }
