@@ -55,8 +55,9 @@ tap_test_progs() {
 
 # run NAME CMD...: CMD with its output printed as TAP comments as it comes
 # (in the blocks CMD's stdio writes to a pipe: a run of hours shows how far
-# it got) and kept in /tmp/NAME.out, its standard error in /tmp/NAME.err,
-# printed after it; returns CMD's status (125 if none was recorded)
+# it got) and kept as NAME.out in the guest's /tmp, its standard error as
+# NAME.err there, printed after it; returns CMD's status (125 if none was
+# recorded)
 run() {
 	name=$1
 	shift

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The BPF selftests on the kernel BPF CI builds (issue 15): the config of
+# The BPF selftests on the kernel BPF CI builds: the config of
 # the tree's tools/testing/selftests/bpf (config, config.vm, config.x86_64,
 # completed by olddefconfig, as vmtest.sh makes it), then config/test.config
 # (our 2-CPU guest, lockdep, the Rust handler) and config/bpf-ci.config;
@@ -119,20 +119,20 @@ base_tree() {
 # attaches and detaches fentry programs to a running program 1000 times,
 # did so within a minute of boot on the series and on the base alike
 # (make check-bpf-ci-tests TESTS=fentry_attach_stress TCG=multi), and the
-# series' full test_progs once in __schedule (session 10); on single-
-# threaded TCG (the vCPUs take turns on one host thread) it passes on both.
+# series' full test_progs once in __schedule; on single-threaded TCG (the
+# vCPUs take turns on one host thread) it passes on both.
 # So every guest is single-threaded, but make check-bpf-ci-tests' with
 # TCG=multi (to show that finding again). test_progs attaches programs all
-# along; make check's subset had kept multi-threaded TCG, for truly
-# parallel vCPUs in the freeze races, until CI's run of 1984d84 oopsed
-# the same way 21 s into it (cgrp_local_storage). Its racing subtests
+# along, so make check's subset is single-threaded too, although truly
+# parallel vCPUs would race the freeze tests harder: on multi-threaded TCG
+# it oopsed the same way 21 s in (cgrp_local_storage). Its racing subtests
 # still race, less often: the vCPUs take turns (QEMU moves on when one
 # idles, and kicks it every 100 ms), which can stop a writer in the middle
 # of its syscall while freeze runs on the other vCPU; map_freeze checks
 # its invariants after every trial. test_maps and test_verifier attach
 # nothing, but one host core a guest lets the two kernels' guests of a
-# suite run side by side on this machine's two cores (test_maps_tcg took
-# 275 s on one host thread, 199 s on two: session 10).
+# suite run side by side on a 2-core host (there, test_maps_tcg took 275 s
+# on one host thread and 199 s on two).
 tcg_thread() {
 	case "$1" in
 	tests) echo "$tests_tcg" ;;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The BPF selftests as BPF CI builds them (issue 15), for one kernel: the
+# The BPF selftests as BPF CI builds them, for one kernel: the
 # selftests' own Makefile (make -C tools/testing/selftests/bpf) builds
 # test_progs, test_maps (and make check's sized test_maps_tcg),
 # test_verifier, their BPF objects and the test modules (bpf_testmod and

@@ -1,4 +1,4 @@
-# test_maps sized for make check under QEMU TCG (issue 15), built with the
+# test_maps sized for make check under QEMU TCG, built with the
 # selftests' own flags and objects: read after their Makefile,
 #   make -C tools/testing/selftests/bpf -f Makefile -f THIS ... test_maps_tcg
 # (scripts/bpf-selftests.sh). Its TRUNNER_* variables are then test_maps'
