@@ -39,16 +39,19 @@
  *    bounded by the writers already in flight: the new ones are refused
  *    while freezing, so they cannot hold freeze off.
  * 3. killed_freezer_completes_freeze: the same, but the freezer is a
- *    child process, killed with SIGKILL while it waits (state D): it must
- *    die of SIGKILL while W is still blocked; the freeze goes on without
- *    it: fdinfo "frozen:\t0", update and delete EPERM at once. After the
- *    fault is resolved W returns 0 and the map is frozen by then, with no
- *    further BPF_MAP_FREEZE: fdinfo, read by W right after its update
- *    returned, says 1, and so does the parent's; W's element is in the map;
- *    update and delete EPERM, and a freeze from the parent EPERM, as for a
- *    map frozen. A killed freeze never leaves the map refusing writes while
- *    it stays unfrozen. (Upstream's freeze returns EBUSY at once in the
- *    child: a failure here.)
+ *    child process. While it waits (state D, in bpf(BPF_MAP_FREEZE) by
+ *    /proc/<pid>/syscall), an update and a delete fail with EPERM at once
+ *    while fdinfo still says "frozen:\t0": the freeze was announced. Then
+ *    it is killed with SIGKILL: it must die of SIGKILL while W is still
+ *    blocked; the freeze goes on without it: fdinfo "frozen:\t0", update
+ *    and delete still EPERM at once. After the fault is resolved W returns
+ *    0 and the map is frozen, with no further BPF_MAP_FREEZE, by the time
+ *    W's thread read fdinfo after its update returned (it says 1), and so
+ *    does the parent's; W's element is in the map; update and delete EPERM,
+ *    and a freeze from the parent EPERM, as for a map frozen. A killed
+ *    freeze never leaves the map refusing writes while it stays unfrozen.
+ *    (Upstream's freeze returns EBUSY at once in the child: a failure
+ *    here.)
  * 4. other_map_types_update_then_freeze: in the same boot, syscall updates
  *    that take other locks or sleep while counted (sockhash: lock_sock();
  *    prog_array: poke_mutex; cpumap: kthread creation; a queue push), each
@@ -97,7 +100,6 @@
 #define WAIT_MS		5000.0	/* for what must happen: a fault, a return */
 #define W_BLOCKED_MS	200.0	/* W stays in lock_sock() at least this long */
 #define F_WAITS_MS	300.0	/* freeze must not return within this */
-#define AT_ONCE_MS	1000.0	/* a refused write returns within this */
 #define NBYTES		64	/* sent over the TCP connection */
 #define SRC_FILL	0xa5	/* what UFFDIO_COPY puts in the faulting page */
 
@@ -256,6 +258,42 @@ static char proc_state(pid_t pid)
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	return stat_state(path);
+}
+
+/*
+ * whether process @pid sleeps in BPF_MAP_FREEZE: /proc/<pid>/syscall
+ * starts with the number of bpf() and its first argument, the command
+ */
+static bool in_freeze_syscall(pid_t pid)
+{
+	unsigned long long cmd = 0;
+	char path[64], buf[512];
+	long nr = -1;
+	ssize_t n;
+	int f;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	f = open(path, O_RDONLY | O_CLOEXEC);
+	if (f < 0) {
+		FAIL("open %s: %s: cannot check that the child is in bpf(BPF_MAP_FREEZE)",
+		     path, ename(errno));
+		return false;
+	}
+	n = read(f, buf, sizeof(buf) - 1);
+	close(f);
+	if (n <= 0) {
+		FAIL("read %s: %zd (%s): cannot check that the child is in bpf(BPF_MAP_FREEZE)",
+		     path, n, n < 0 ? ename(errno) : "empty");
+		return false;
+	}
+	buf[n] = '\0';
+	if (sscanf(buf, "%ld 0x%llx", &nr, &cmd) == 2 && nr == __NR_bpf &&
+	    cmd == BPF_MAP_FREEZE)
+		return true;
+	buf[strcspn(buf, "\n")] = '\0';
+	FAIL("the child is not in bpf(BPF_MAP_FREEZE): %s is \"%.60s\", expected it to start with \"%d 0x%x \"",
+	     path, buf, __NR_bpf, BPF_MAP_FREEZE);
+	return false;
 }
 
 /* for the log only: where a task sleeps */
@@ -870,6 +908,34 @@ static void check_w_landed(struct rig *g, const char *when)
 		      (unsigned long long)g->cookie_a);
 }
 
+/*
+ * New writers while W is in flight: an update of key 1 with the client
+ * socket and a delete of key 1, each refused with EPERM at once (in thread
+ * x, within WAIT_MS), and W still blocked after both: they did not wait
+ * for W, which stays blocked until the fault is resolved.
+ */
+static bool refused_at_once(struct rig *g, const char *when)
+{
+	g->x = (struct op){ .name = "update key 1 with the client socket while freezing",
+			    .kind = OP_UPDATE, .map = g->smap,
+			    .value_size = 8, .key = 1, .sock = g->c };
+	if (!op_start(&g->x) || !op_returns(&g->x, WAIT_MS, EPERM) ||
+	    !op_reap(&g->x)) {
+		FAIL("%s: new writers are not refused at once", when);
+		return false;
+	}
+	g->x = (struct op){ .name = "delete key 1 while freezing",
+			    .kind = OP_DELETE, .map = g->smap, .key = 1 };
+	if (!op_start(&g->x) || !op_returns(&g->x, WAIT_MS, EPERM) ||
+	    !op_reap(&g->x)) {
+		FAIL("%s: new writers are not refused at once", when);
+		return false;
+	}
+	return CHECK(!atomic_load(&g->w.done),
+		     "%s: W returned %s during the refused writes, R still parked",
+		     when, ename(g->w.err));
+}
+
 static void rig_teardown(struct rig *g)
 {
 	struct op *ops[] = { &g->r, &g->w, &g->f, &g->x };
@@ -921,19 +987,7 @@ static void test_freeze_waits(void)
 	CHECK_FROZEN(g->smap, 0, "freezing, W in flight");
 
 	/* the map is freezing: new writers are refused at once */
-	g->x = (struct op){ .name = "update key 1 with the client socket while freezing",
-			    .kind = OP_UPDATE, .map = g->smap,
-			    .value_size = 8, .key = 1, .sock = g->c };
-	if (!op_start(&g->x) || !op_returns(&g->x, AT_ONCE_MS, EPERM) ||
-	    !op_reap(&g->x))
-		goto out;
-	g->x = (struct op){ .name = "delete key 1 while freezing",
-			    .kind = OP_DELETE, .map = g->smap, .key = 1 };
-	if (!op_start(&g->x) || !op_returns(&g->x, AT_ONCE_MS, EPERM) ||
-	    !op_reap(&g->x))
-		goto out;
-	if (!CHECK(!atomic_load(&g->w.done), "W returned %s with R still parked",
-		   ename(g->w.err)) ||
+	if (!refused_at_once(g, "F waiting for W") ||
 	    !CHECK(!atomic_load(&g->f.done),
 		   "F returned %s while W was blocked", ename(g->f.err)))
 		goto out;
@@ -964,7 +1018,14 @@ static void test_freeze_waits(void)
 	CHECK_ERR(sockmap_update(g->smap, 8, 0, g->c), EPERM,
 		  "update key 0 after freeze");
 	CHECK_ERR(map_delete(g->smap, 0), EPERM, "delete key 0 after freeze");
-	CHECK_ERR(map_freeze(g->smap), EPERM, "second freeze");
+	/*
+	 * in thread x, watched: on a broken kernel a freeze may sleep
+	 * killable for good, and the watchdog's SIGALRM does not wake that
+	 */
+	g->x = (struct op){ .name = "second freeze", .kind = OP_FREEZE,
+			    .map = g->smap };
+	if (op_start(&g->x) && op_returns(&g->x, WAIT_MS, EPERM))
+		op_reap(&g->x);
 	CHECK_ERR(map_lookup(g->smap, 1, &(__u64){ 0 }), ENOENT,
 		  "lookup of key 1, never written while freezing");
 out:
@@ -1031,6 +1092,11 @@ static void test_killed_freezer(void)
 	}
 	pause_us(F_WAITS_MS * 1000);
 	r = waitpid(pid, &status, WNOHANG);
+	if (r == -1) {
+		FAIL("waitpid of the freezing child: %s", ename(errno));
+		pid = watchdog()->child = 0;
+		goto out;
+	}
 	if (!CHECK(r == 0, "the child's freeze returned (%s) while W was blocked",
 		   WIFEXITED(status) ? ename(WEXITSTATUS(status)) : "killed")) {
 		pid = watchdog()->child = 0;
@@ -1042,6 +1108,15 @@ static void test_killed_freezer(void)
 		goto out;
 	snprintf(path, sizeof(path), "/proc/%d/wchan", (int)pid);
 	print_wchan("the child's freeze", path);
+
+	/*
+	 * The freeze was announced before the kill: the child is in
+	 * bpf(BPF_MAP_FREEZE), and new writers are refused at once while
+	 * fdinfo, read after them, still says not frozen.
+	 */
+	if (!in_freeze_syscall(pid) ||
+	    !refused_at_once(g, "freezing, the child waiting"))
+		goto out;
 	CHECK_FROZEN(g->smap, 0, "freezing, the child waiting");
 
 	/* SIGKILL: the wait is killable, the child dies at once */
@@ -1063,25 +1138,19 @@ static void test_killed_freezer(void)
 		   ename(g->w.err)))
 		goto out;
 
-	/* W still blocked: the map is freezing, not frozen */
+	/*
+	 * W still blocked: the map stays freezing, not frozen; the kill did
+	 * not take the announcement back
+	 */
+	if (!refused_at_once(g, "after the freezer was killed"))
+		goto out;
 	CHECK_FROZEN(g->smap, 0, "after the freezer was killed");
-	g->x = (struct op){ .name = "update key 1 with the client socket, freezer killed",
-			    .kind = OP_UPDATE, .map = g->smap,
-			    .value_size = 8, .key = 1, .sock = g->c };
-	if (!op_start(&g->x) || !op_returns(&g->x, AT_ONCE_MS, EPERM) ||
-	    !op_reap(&g->x))
-		goto out;
-	g->x = (struct op){ .name = "delete key 1, freezer killed",
-			    .kind = OP_DELETE, .map = g->smap, .key = 1 };
-	if (!op_start(&g->x) || !op_returns(&g->x, AT_ONCE_MS, EPERM) ||
-	    !op_reap(&g->x))
-		goto out;
 
 	/* W's write lands, and the last writer in flight completes the freeze */
 	if (!rig_resolve(g, &t_res))
 		goto out;
 	CHECK(g->w.frozen_after == 1,
-	      "fdinfo frozen: %d right after W returned, expected 1: the freeze of the killed freezer was not completed by the last writer",
+	      "fdinfo frozen: %d when W's thread read it after its update returned, expected 1: the freeze of the killed freezer was not completed by the last writer",
 	      g->w.frozen_after);
 	CHECK_FROZEN(g->smap, 1, "W returned, freezer killed, no freeze since");
 	check_w_landed(g, "W returned, freezer killed");
