@@ -11,7 +11,7 @@ BUILD := build/$(SERIES)
 # (prog_tests/map_freeze.c in test_progs on mainline, the standalone
 # test_map_freeze on 6.12), then the harness's.
 COMMON_TESTS := bpftool_freeze test_rodata rust_freeze_client \
-	upstream_test_progs freeze_fuzz freeze_teardown freeze_sockmap
+	upstream_test_progs freeze_fuzz freeze_fuzz_serial freeze_teardown freeze_sockmap
 GUEST_TESTS_mainline := map_freeze $(COMMON_TESTS)
 GUEST_TESTS_6_12 := test_map_freeze $(COMMON_TESTS)
 GUEST_TESTS := $(GUEST_TESTS_$(subst .,_,$(SERIES)))

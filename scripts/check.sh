@@ -25,6 +25,9 @@ for t in ${GUEST_TESTS:?run through make}; do
 	expect+=(--expect "$t")
 done
 rm -f "$RESULTS" "$TIMES"
+# No guest log of an earlier run may stand in for this one's (fuzz-tables
+# reads them).
+rm -f "$LOGS/guest-check-rust.log" "$LOGS/guest-check-norust.log"
 start=$(date +%s)
 
 table() {
@@ -68,6 +71,22 @@ guest_tests() {
 		"${expect[@]}" "$label" "$LOGS/guest-check-$name.log"
 }
 
+# The attr fuzzer's outcome tables of freeze_fuzz_serial, seed for seed: the
+# Rust handler's (guest-rust) must be the C handler's (guest-norust). The
+# comparison's own self-test first, so that it cannot pass by accident.
+fuzz_tables() {
+	local rc=0 name=$SERIES/fuzz_table/compare_self_test
+	if quiet fuzz-compare-self-test python3 "$TOP/scripts/fuzz-compare.py" --self-test; then
+		add_result "$RESULTS" PASS "$name"
+	else
+		add_result "$RESULTS" FAIL "$name" "scripts/fuzz-compare.py --self-test"
+		rc=1
+	fi
+	python3 "$TOP/scripts/fuzz-compare.py" --results "$RESULTS" "$SERIES" \
+		"$LOGS/guest-check-rust.log" "$LOGS/guest-check-norust.log" || rc=1
+	return $rc
+}
+
 commitmsg() {
 	python3 "$TOP/scripts/commitmsg.py" "$RESULTS" $(series_patches)
 }
@@ -109,6 +128,7 @@ gate guest-rust optional guest_tests rust
 if [ "$tier" = full ]; then
 	gate handler-norust optional "$TOP/scripts/handler.sh" norust c "$RESULTS"
 	gate guest-norust optional guest_tests norust
+	gate fuzz-tables optional fuzz_tables
 	# The map subset of the BPF selftests on BPF CI's kernel config
 	# (make check-bpf-ci-maps): every map type's syscall write path.
 	gate bpf-ci-maps optional "$TOP/scripts/bpf-ci.sh" subset "$RESULTS"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Which BPF_MAP_FREEZE handler a kernel runs, read off its vmlinux.
 # usage: handler.sh NAME rust|c RESULTS
-#  rust: rust_bpf_map_freeze (kernel/bpf/syscall_freeze.rs) is in vmlinux and
+#  rust: bpf_map_freeze_cmd (kernel/bpf/syscall_freeze.rs) is in vmlinux and
 #        __sys_bpf() calls it;
 #  c:    no Rust handler in vmlinux (the C map_freeze() is static and inlined
 #        into __sys_bpf(), so it has no symbol of its own to look for).
@@ -14,15 +14,15 @@ vmlinux=$BUILD/kbuild-$name/vmlinux
 syms=$(llvm-nm "$vmlinux")
 status=FAIL
 if [ "$want" = rust ]; then
-	detail="rust_bpf_map_freeze missing from vmlinux or not called by __sys_bpf"
+	detail="bpf_map_freeze_cmd missing from vmlinux or not called by __sys_bpf"
 	dis=$(llvm-objdump -d --no-show-raw-insn --disassemble-symbols=__sys_bpf "$vmlinux")
-	if grep -q ' T rust_bpf_map_freeze$' <<<"$syms" &&
-		grep -q 'call.*<rust_bpf_map_freeze>' <<<"$dis"; then
-		status=PASS detail="__sys_bpf calls rust_bpf_map_freeze"
+	if grep -q ' T bpf_map_freeze_cmd$' <<<"$syms" &&
+		grep -q 'call.*<bpf_map_freeze_cmd>' <<<"$dis"; then
+		status=PASS detail="__sys_bpf calls bpf_map_freeze_cmd"
 	fi
 else
-	detail="rust_bpf_map_freeze is in a CONFIG_RUST=n vmlinux"
-	if ! grep -q 'rust_bpf_map_freeze' <<<"$syms"; then
+	detail="bpf_map_freeze_cmd is in a CONFIG_RUST=n vmlinux"
+	if ! grep -q 'bpf_map_freeze_cmd' <<<"$syms"; then
 		status=PASS detail="no Rust handler: the C map_freeze() runs"
 	fi
 fi

@@ -62,6 +62,21 @@
  * Env: FUZZ_CALLS (default 1000000), FUZZ_SEED (default 0x5eed0f1ee2e),
  * FREEZE_UPSTREAM=1 (an unpatched kernel: accept upstream's EBUSY for
  * freezes racing writers, and a union bpf_attr larger than the header's).
+ *
+ * FUZZ_SERIAL=1 (guest test freeze_fuzz_serial): the serial mode, with no
+ * worker thread. For each of a few fixed seeds (or FUZZ_SEED alone), a child
+ * process sets up the same fd table and makes FUZZ_CALLS (default 5000)
+ * freezes; between two of them, it now and then recreates a slot's map
+ * itself (the fds come back with the same numbers) or maps an mmapable slot
+ * writable or unmaps it. Every errno is then exact, and the sequence of
+ * errnos a pure function of the seed: the outcome table it prints,
+ *
+ *   # fuzz_table seed=0x5eed0f1ee2e errno=EPERM count=1234
+ *
+ * one line per errno (ok for a success), sorted by name, must be the same on
+ * every kernel that follows the model, whichever handler it runs (the host
+ * compares the Rust handler's with the C one's: scripts/fuzz-compare.py).
+ * One result per seed: every errno as predicted, every call made.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -80,6 +95,7 @@
 #include <unistd.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <linux/bpf.h>
 #include <linux/btf.h>
 
@@ -95,6 +111,8 @@
 #define MAX_REPORTS	10
 #define MAXREC		16
 #define MAPFD_END	(offsetof(union bpf_attr, map_fd) + sizeof(__u32))
+#define SERIAL_CALLS	5000ULL
+#define SERIAL_TIMEOUT	120	/* s per seed: a freeze that hangs fails */
 
 static long page;
 static size_t attr_size;	/* the kernel's sizeof(union bpf_attr), probed */
@@ -1521,6 +1539,206 @@ static unsigned long long env_ull(const char *name, unsigned long long def)
 	return v;
 }
 
+/* ------------------------------------------------------------ serial mode */
+
+static const uint64_t serial_seeds[] = { DEFAULT_SEED, 0x1, 0xf1ee2e5eed };
+static void *serial_map[NSLOTS];	/* a writable mapping of the slot */
+static unsigned long serial_recreates, serial_mmaps;
+
+static void serial_violation(const char *what, const char *name, int err)
+{
+	state_violations++;
+	if (state_violations <= MAX_REPORTS)
+		ksft_print_msg("serial: %s %s: %s\n", what, name, ename(err));
+}
+
+static void serial_munmap(int i)
+{
+	if (!serial_map[i])
+		return;
+	if (munmap(serial_map[i], page))
+		serial_violation("munmap", slotcfg[i].name, errno);
+	serial_map[i] = NULL;
+	slots[i].wmmaps--;
+}
+
+/*
+ * The workers' stand-in in the serial mode, between two freezes of the
+ * fuzzing thread: now and then a slot's map recreated, or a writable
+ * mapping of an mmapable slot (not the BPF_F_RDONLY_PROG one) made or
+ * removed. A map's fds come back with the same numbers (the lowest free
+ * ones), so the fd table stays the same; anything else is a violation.
+ */
+static void serial_step(struct rng *r)
+{
+	uint32_t x = rnd_below(r, 32);
+	int i = rnd_below(r, NSLOTS), nfd[NROLES];
+	struct slot *sl = &slots[i];
+	void *p;
+
+	if (x == 0) {
+		serial_munmap(i);
+		for (int k = 0; k < NROLES; k++) {
+			if (close(sl->fd[k]))
+				serial_violation("close", slotcfg[i].name, errno);
+			fdtab_set(sl->fd[k], K_NONE, 0, 0);
+		}
+		if (slot_open(i, nfd)) {
+			set_fatal("recreate %s: %s", slotcfg[i].name,
+				  strerror(errno));
+			return;
+		}
+		for (int k = 0; k < NROLES; k++) {
+			if (nfd[k] != sl->fd[k])
+				serial_violation("recreate on other fds",
+						 slotcfg[i].name, 0);
+			sl->fd[k] = nfd[k];
+			fdtab_set(nfd[k], K_SLOT, i, k);
+		}
+		sl->gen++;
+		sl->frozen = false;
+		sl->recreations++;
+		serial_recreates++;
+	} else if (x == 1 && slotcfg[i].mmapable &&
+		   !(slotcfg[i].flags & BPF_F_RDONLY_PROG)) {
+		if (serial_map[i]) {
+			serial_munmap(i);
+		} else if (!sl->frozen) {
+			p = map_mmap(sl->fd[R_RW], PROT_READ | PROT_WRITE);
+			if (!p) {
+				serial_violation("writable mmap", slotcfg[i].name,
+						 errno);
+				return;
+			}
+			serial_map[i] = p;
+			sl->wmmaps++;
+			serial_mmaps++;
+		}
+	}
+}
+
+struct table_row {
+	const char *name;
+	unsigned long long count;
+};
+
+static int table_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct table_row *)a)->name,
+		      ((const struct table_row *)b)->name);
+}
+
+/* the outcome table: one line per errno, sorted by name, "ok" for 0 */
+static void print_table(uint64_t s)
+{
+	static char unnamed[600][16];
+	struct table_row rows[600];
+	int n = 0;
+
+	for (int i = 0; i < 600; i++) {
+		const char *name = i == 0 ? "ok" : i == 599 ? "other" : ename(i);
+
+		if (!errno_cnt[i])
+			continue;
+		if (!strcmp(name, "?")) {
+			snprintf(unnamed[i], sizeof(unnamed[i]), "errno_%d", i);
+			name = unnamed[i];
+		}
+		rows[n++] = (struct table_row){ name, errno_cnt[i] };
+	}
+	qsort(rows, n, sizeof(rows[0]), table_cmp);
+	for (int i = 0; i < n; i++)
+		ksft_print_msg("fuzz_table seed=0x%llx errno=%s count=%llu\n",
+			       (unsigned long long)s, rows[i].name,
+			       rows[i].count);
+}
+
+/* one seed, in a child process of its own: 0 if all went as predicted */
+static int serial_run(uint64_t s, unsigned long long want)
+{
+	struct rng r, w;
+	double t0;
+
+	seed = s;
+	setup();
+	if (!setup_ok) {
+		ksft_print_msg("seed 0x%llx: setup failed, no table\n",
+			       (unsigned long long)s);
+		return 1;
+	}
+	rng_seed(&r, seed);
+	rng_seed(&w, seed ^ 0x5e41a1);
+	t0 = now_ms();
+	for (calls = 0; calls < want && !atomic_load(&stop); calls++) {
+		serial_step(&w);
+		fuzz_one(&r);
+	}
+	for (int i = 0; i < NSLOTS; i++)
+		serial_munmap(i);
+	ksft_print_msg("fuzz_serial seed=0x%llx calls=%llu in %.2f s: successes=%llu mismatches=%llu recreates=%lu mmaps=%lu state_violations=%lu\n",
+		       (unsigned long long)s, calls, (now_ms() - t0) / 1e3,
+		       successes, mismatches, serial_recreates, serial_mmaps,
+		       state_violations);
+	for (int i = 0; i < NCLS; i++)
+		if (!cls_hit[i])
+			ksft_print_msg("seed 0x%llx: errno class %s never hit\n",
+				       (unsigned long long)s, cls_name[i]);
+	if (fatal)
+		ksft_print_msg("error: %s\n", fatal_msg);
+	print_table(s);
+	return mismatches || calls < want || state_violations || fatal;
+}
+
+/*
+ * FUZZ_SERIAL=1: each seed in a fresh child (the same fd table and maps
+ * for each), one result per seed, under a watchdog.
+ */
+static __noreturn void serial_main(void)
+{
+	unsigned long long want = env_ull("FUZZ_CALLS", SERIAL_CALLS);
+	const uint64_t *seeds = serial_seeds;
+	int n = ARRAY_SIZE(serial_seeds);
+	const char *env = getenv("FUZZ_SEED");
+	double t0 = now_ms();
+	uint64_t one;
+
+	if (env && *env) {
+		one = env_ull("FUZZ_SEED", 0);
+		seeds = &one;
+		n = 1;
+	}
+	ksft_print_header();
+	ksft_set_plan(n);
+	ksft_print_msg("serial mode: %d seed(s), %llu calls each, no worker threads\n",
+		       n, want);
+	for (int i = 0; i < n; i++) {
+		char name[96];
+		int status = -1;
+		pid_t pid;
+
+		snprintf(name, sizeof(name),
+			 "fuzz_serial_seed_0x%llx_errnos_match_upstream",
+			 (unsigned long long)seeds[i]);
+		watchdog_arm(i + 1, name, SERIAL_TIMEOUT);
+		fflush(stdout);	/* the child's stdout starts empty */
+		pid = fork();
+		if (pid == 0)
+			exit(serial_run(seeds[i], want));
+		watchdog()->child = pid;
+		if (pid < 0 || waitpid(pid, &status, 0) != pid)
+			ksft_print_msg("fork/waitpid: %s\n", strerror(errno));
+		alarm(0);
+		watchdog()->child = 0;
+		if (pid > 0 && !(WIFEXITED(status) && !WEXITSTATUS(status)))
+			ksft_print_msg("seed 0x%llx: child status %#x\n",
+				       (unsigned long long)seeds[i], status);
+		ksft_test_result(WIFEXITED(status) && !WEXITSTATUS(status),
+				 "%s\n", name);
+	}
+	ksft_print_msg("serial mode: %.2f s in all\n", (now_ms() - t0) / 1e3);
+	ksft_finished();
+}
+
 int main(void)
 {
 	unsigned long long want;
@@ -1532,13 +1750,15 @@ int main(void)
 	unsigned char vec;
 	int i;
 
-	ksft_print_header();
-	ksft_set_plan(7);
 	page = sysconf(_SC_PAGESIZE);
-	want = env_ull("FUZZ_CALLS", DEFAULT_CALLS);
-	seed = env_ull("FUZZ_SEED", DEFAULT_SEED);
 	upstream = getenv("FREEZE_UPSTREAM") &&
 		   !strcmp(getenv("FREEZE_UPSTREAM"), "1");
+	if (env_ull("FUZZ_SERIAL", 0))
+		serial_main();
+	ksft_print_header();
+	ksft_set_plan(7);
+	want = env_ull("FUZZ_CALLS", DEFAULT_CALLS);
+	seed = env_ull("FUZZ_SEED", DEFAULT_SEED);
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	ksft_print_msg("seed=%#llx calls=%llu cpus=%ld mode=%s\n",
 		       (unsigned long long)seed, want, cpus,
