@@ -183,16 +183,31 @@ def main():
                        min(series_of(k, "freeze_load_first_try_pct")) == 100))
         checks.append((f"freeze_load_late_writes: {k} = 0 in every round",
                        max(series_of(k, "freeze_load_late_writes")) == 0))
+    # The Rust handler's instructions for the idle freeze against the C one's.
+    if a.insn_rounds and "series_rust" in KERNELS:
+        rs = insn_ratios(a, "series_rust", "series", "freeze_idle")
+        checks.append(("freeze_idle instructions: series_rust/series <= 1.05",
+                       statistics.median(rs) <= 1.05))
     out.append("Targets:")
     for name, met in checks:
         out.append(f"- {'met' if met else 'MISSED'}: {name}")
     print("\n".join(plain(out) if a.plain else out))
 
 
+def insn_data(a, k):
+    """parse_insn() of each instruction-count boot of kernel K."""
+    return [parse_insn(os.path.join(a.logdir, f"insn{r}-{k}.log"))
+            for r in range(1, a.insn_rounds + 1)]
+
+
+def insn_ratios(a, k, ref, op):
+    """K/REF of the median call's instructions of OP, per pair of boots."""
+    return [d[op][1] / b[op][1] for d, b in zip(insn_data(a, k), insn_data(a, ref))]
+
+
 def insn_table(a, KERNELS, RATIOS):
     """The instructions per operation, and their ratios, as table lines."""
-    idata = {k: [parse_insn(os.path.join(a.logdir, f"insn{r}-{k}.log"))
-                 for r in range(1, a.insn_rounds + 1)] for k in KERNELS}
+    idata = {k: insn_data(a, k) for k in KERNELS}
     ops = list(idata["base"][0])
     for k in KERNELS:
         for d in idata[k]:

@@ -58,8 +58,9 @@ build_at() {
 	nn=$(printf '%02d' "$n")
 	tree=$(git -C "$KSRC" rev-parse "$commit^{tree}")
 	key=$name-$tree-$(cat "$@" | sha256sum | cut -c1-16)
-	local label
-	label="bisect/$nn-$name/$(git -C "$KSRC" log -1 --format=%f "$commit" | cut -c1-52)"
+	local label part=base
+	((n == 0)) || part=$(series_part_of "$n")
+	label="bisect/$nn-$name/$part/$(git -C "$KSRC" log -1 --format=%f "$commit" | cut -c1-52)"
 	git -C "$wt" checkout -q --detach "$commit" || die "checkout of $commit in $wt failed"
 	# The baseline is built from scratch, so that its warnings are all there.
 	((n)) || rm -rf "$BISECT/kbuild-$name"

@@ -117,6 +117,7 @@ gate guest-userspace required "$TOP/scripts/guest.sh"
 if [ "$tier" = full ]; then
 	gate checkpatch optional quiet checkpatch "$TOP/scripts/checkpatch.sh" "$RESULTS"
 	gate commitmsg optional commitmsg
+	gate b4 optional "$TOP/scripts/b4-check.sh" "$RESULTS"
 	gate rust-style optional "$TOP/scripts/rust-gates.sh" "$RESULTS"
 	gate docs optional "$TOP/scripts/docs.sh" "$RESULTS"
 	gate model optional "$TOP/scripts/model.sh" "$RESULTS"
@@ -141,6 +142,7 @@ if [ "$tier" = full ]; then
 	gate 6.12-guest-userspace optional stable "$TOP/scripts/guest.sh"
 	gate 6.12-checkpatch optional stable quiet checkpatch-6.12 "$TOP/scripts/checkpatch.sh" "$RESULTS"
 	gate 6.12-commitmsg optional stable commitmsg
+	gate 6.12-b4 optional stable "$TOP/scripts/b4-check.sh" "$RESULTS"
 	gate 6.12-handler-rust optional stable "$TOP/scripts/handler.sh" rust rust "$RESULTS"
 	gate 6.12-guest-rust optional stable guest_tests rust
 fi

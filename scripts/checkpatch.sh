@@ -18,7 +18,7 @@ fail=0
 for p in $(series_patches); do
 	out=$(cd "$KSRC" && ./scripts/checkpatch.pl --strict --color=never --ignore UNKNOWN_COMMIT_ID,FILE_PATH_CHANGES "$p" 2>&1)
 	summary=$(grep -E '^total: ' <<<"$out")
-	name=checkpatch/$SERIES/$(basename "$p")
+	name=checkpatch/$SERIES/${p#"$PATCHDIR"/}
 	for f in $(sed -n 's|^+++ b/\(.*\)|\1|p' "$p" | sort -u); do
 		grep -q "^--- /dev/null" < <(grep -B1 -F "+++ b/$f" "$p") || continue
 		# The whole answer first: grep -q would stop reading at the first

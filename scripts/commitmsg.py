@@ -28,7 +28,7 @@ def check(path):
     with open(path, "rb") as f:
         msg = email.message_from_binary_file(f, policy=email.policy.default)
     problems = []
-    subject = re.sub(r"^\[PATCH[^]]*\]\s*", "", " ".join(str(msg["Subject"]).split()))
+    subject = re.sub(r"^\[(RFC )?PATCH[^]]*\]\s*", "", " ".join(str(msg["Subject"]).split()))
     prefix = next((p for p in sorted(PREFIXES, key=len, reverse=True)
                    if subject.startswith(p + ": ")), None)
     if prefix is None:
@@ -71,7 +71,8 @@ def main():
     with open(results, "a") as out:
         for p in patches:
             subject, problems = check(p)
-            name = "commit-msg/" + "/".join(p.rsplit("/", 2)[-2:])
+            # SERIES/PART/PATCH: patches/SERIES/PART/NNNN-....patch
+            name = "commit-msg/" + "/".join(p.rsplit("/", 3)[-3:])
             status = "FAIL" if problems else "PASS"
             failed += bool(problems)
             detail = "; ".join(problems) if problems else subject

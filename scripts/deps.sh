@@ -74,4 +74,12 @@ fi
 # with what it needs, never installed (scripts/pahole.py says why); Debian
 # 12's dwarves stays the host's.
 python3 "$TOP/scripts/pahole.py" "${PAHOLE_BPF_CI%/*}" "$PAHOLE_BPF_CI_VERSION"
+# b4 from PyPI, pinned, for the b4 gate (scripts/b4-check.sh).
+B4_VERSION=0.16.0
+if [ "$(b4 --version 2>/dev/null)" != "$B4_VERSION" ]; then
+	step "pip install b4==$B4_VERSION"
+	run_logged pip-b4 python3 -m pip install --root-user-action=ignore "b4==$B4_VERSION"
+	[ "$(b4 --version 2>/dev/null)" = "$B4_VERSION" ] || die "b4 $B4_VERSION not on PATH after pip install"
+fi
+
 ok "dependencies present"

@@ -29,7 +29,11 @@ mainline)
 	;;
 esac
 PATCHDIR=$TOP/patches/$SERIES
-COVER=$TOP/series/$SERIES/cover-letter.txt
+# The series is sent as parts, each a series of its own with its cover
+# letter and subject prefix, applied in order: series/SERIES/parts lists
+# them (folder, number of patches, prefix); patches/SERIES/FOLDER holds
+# each one's patches, series/SERIES/FOLDER/cover-letter.txt its cover text.
+PARTS=$TOP/series/$SERIES/parts
 BUILD=${BUILD:-$TOP/build/$SERIES}
 LOGS=$BUILD/logs
 KSRC=${KSRC:-$BUILD/linux}
@@ -88,9 +92,28 @@ run_logged() {
 	printf '    %s: %ss, log in %s\n' "$name" "$(($(date +%s) - t))" "${LOGS#"$TOP"/}/$name.log"
 }
 
-# The patches of the series, in order, without the cover letter.
+# The parts of the series, in order: "FOLDER COUNT PREFIX..." lines.
+series_parts() {
+	grep -Ev '^[[:space:]]*(#|$)' "$PARTS"
+}
+
+# The patches of the series, in order, without the cover letters.
 series_patches() {
-	ls "$PATCHDIR"/[0-9]*.patch 2>/dev/null | grep -v '/0000-cover-letter' || true
+	local dir rest
+	while read -r dir rest; do
+		ls "$PATCHDIR/$dir"/[0-9]*.patch 2>/dev/null | grep -v '/0000-cover-letter' || true
+	done < <(series_parts)
+}
+
+# The part of the series that patch N (1-based, in series_patches order)
+# belongs to.
+series_part_of() {
+	local n=$1 dir count rest
+	while read -r dir count rest; do
+		((n <= count)) && { echo "$dir"; return; }
+		n=$((n - count))
+	done < <(series_parts)
+	echo "?"
 }
 
 # What build/linux/.git/series-hash records: the series last applied or
