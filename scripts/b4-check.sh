@@ -27,17 +27,18 @@ git config b4.prep-cover-strategy branch-description
 # own Python may put itself first).
 git config b4.prep-perpatch-check-cmd \
 	"/usr/bin/env PATH=/usr/bin:/bin ./scripts/checkpatch.pl -q --terse --no-summary --mailback --showfile --strict --ignore UNKNOWN_COMMIT_ID,FILE_PATH_CHANGES"
-mapfile -t commits < <(git rev-list --reverse base..origin/series)
 git branch -q b4-base base
-fail=0 prev=b4-base i=0
-while read -r dir count prefix; do
+if ! tips=$(series_part_tips . origin/series 2>"$LOGS/b4-parts.log"); then
+	add_result "$results" FAIL "b4/$SERIES/parts" "$(cat "$LOGS/b4-parts.log")"
+	exit 1
+fi
+fail=0 prev=b4-base
+while read -r dir count tip prefix; do
 	name=b4/$SERIES/$dir
 	log=$LOGS/b4-$dir.log
-	tip=${commits[$((i + count - 1))]:-}
-	i=$((i + count))
 	# prefix "RFC PATCH bpf-next" -> b4's extra prefixes "RFC bpf-next"
 	read -r -a extra <<<"${prefix/PATCH/}"
-	if [ -z "$tip" ] || ! {
+	if ! {
 		git checkout -q -B "$dir" "$tip" &&
 			b4 prep -e "$prev" &&
 			git config "branch.$dir.description" "$(cat "$TOP/series/$SERIES/$dir/cover-letter.txt")" &&
@@ -58,9 +59,5 @@ while read -r dir count prefix; do
 		fail=1
 	fi
 	prev=$dir
-done < <(series_parts)
-((i == ${#commits[@]})) || {
-	add_result "$results" FAIL "b4/$SERIES/parts" "series/$SERIES/parts counts $i patches, the tree has ${#commits[@]}"
-	fail=1
-}
+done <<<"$tips"
 exit $fail

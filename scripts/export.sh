@@ -12,22 +12,14 @@ set -euo pipefail
 cd "$KSRC"
 [ -z "$(git status --porcelain --untracked-files=no)" ] ||
 	die "${KSRC#"$TOP"/} has uncommitted changes: commit them first"
-mapfile -t commits < <(git rev-list --reverse base..HEAD)
-n=${#commits[@]}
+n=$(git rev-list --count base..HEAD)
 ((n > 0)) || die "no commits on top of base"
-want=0
-while read -r dir count prefix; do
-	[ -f "$TOP/series/$SERIES/$dir/cover-letter.txt" ] ||
-		die "series/$SERIES/$dir/cover-letter.txt is missing"
-	want=$((want + count))
-done < <(series_parts)
-((want == n)) || die "series/$SERIES/parts counts $want patches, base..HEAD has $n"
+tips=$(series_part_tips "$KSRC" HEAD) || die "series/$SERIES/parts does not fit base..HEAD"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-from=base i=0
-while read -r dir count prefix; do
-	to=${commits[$((i + count - 1))]}
+from=base
+while read -r dir count to prefix; do
 	# format-patch takes the cover letter from the description of the
 	# branch it formats: a branch of the part's own.
 	git branch -f "export-$dir" "$to"
@@ -43,8 +35,8 @@ while read -r dir count prefix; do
 		sed 's/^Date: //' | while read -r d; do echo "$(date -d "$d" +%s) $d"; done |
 		sort -n | tail -n1 | cut -d' ' -f2-)
 	sed -i "s/^Date: .*/Date: $newest/" "$tmp/$dir/0000-cover-letter.patch"
-	from=$to i=$((i + count))
-done < <(series_parts)
+	from=$to
+done <<<"$tips"
 rm -rf "$PATCHDIR"
 mkdir -p "$PATCHDIR"
 mv "$tmp"/* "$PATCHDIR/"

@@ -105,6 +105,27 @@ series_patches() {
 	done < <(series_parts)
 }
 
+# series_part_tips REPO REF: each part as "FOLDER COUNT TIP PREFIX...", TIP
+# the commit of REPO that ends it among base..REF; fails if the counts of
+# series/SERIES/parts do not add up to base..REF or a cover letter is missing.
+series_part_tips() {
+	local repo=$1 ref=$2 commits dir count prefix i=0
+	mapfile -t commits < <(git -C "$repo" rev-list --reverse "base..$ref")
+	while read -r dir count prefix; do
+		[ -f "$TOP/series/$SERIES/$dir/cover-letter.txt" ] || {
+			echo "series/$SERIES/$dir/cover-letter.txt is missing" >&2
+			return 1
+		}
+		i=$((i + count))
+		((i <= ${#commits[@]})) || break
+		echo "$dir $count ${commits[$((i - 1))]} $prefix"
+	done < <(series_parts)
+	((i == ${#commits[@]})) || {
+		echo "series/$SERIES/parts counts $i patches, base..$ref has ${#commits[@]}" >&2
+		return 1
+	}
+}
+
 # The part of the series that patch N (1-based, in series_patches order)
 # belongs to.
 series_part_of() {
