@@ -34,7 +34,8 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from evaluate import SPLATS  # noqa: E402
 
-ALL_KERNELS = ["base", "series", "series_rust", "none", "rwsem", "mutex", "percpu_rwsem"]
+ALL_KERNELS = ["base", "series", "series_rust", "none", "rwsem", "mutex", "percpu_rwsem",
+               "series_llvm22", "series_rust_llvm22"]
 THROUGHPUT = ["update_array_t1", "update_array_t2", "update_hash_t1", "update_hash_t2"]
 # With 2 vCPU threads on a 2-core host, the 2-thread throughput spreads too
 # widely from round to round to hold a target: the targets are on 1 thread.
@@ -42,7 +43,8 @@ THROUGHPUT_TARGETS = ["update_array_t1", "update_hash_t1"]
 # Ratios to base, then the series against the limit, and its Rust handler
 # against the C one.
 ALL_RATIOS = ([(k, "base") for k in ALL_KERNELS[1:]] +
-              [("series", "none"), ("series_rust", "series")])
+              [("series", "none"), ("series_rust", "series"),
+               ("series_rust_llvm22", "series_llvm22")])
 LATENCY = ["freeze_idle_ns_p50", "freeze_idle_ns_p99",
            "freeze_load_first_ns_p50", "freeze_load_first_ns_p99",
            "freeze_load_frozen_ns_p50", "freeze_load_frozen_ns_p99"]

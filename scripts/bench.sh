@@ -19,7 +19,13 @@
 #                 percpu_rw_semaphore (freeze waits for a grace period)
 #   none          no freeze bookkeeping on the write path at all, only the
 #                 freezing check (unsafe: freeze waits for no writer); the limit
-# The last four are the other choices of the ablation patch (CONFIG_RUST=n).
+#   series_llvm22, series_rust_llvm22
+#                 series and series_rust built with clang/LLVM 22 (rustc's
+#                 LLVM), the Rust one with CONFIG_RUST_INLINE_HELPERS: what
+#                 inlining the C helpers into the Rust handler changes
+# rwsem to none are the other choices of the ablation patch (CONFIG_RUST=n).
+# By default every kernel but the two *_llvm22 ones (each a compiler of its
+# own: a first build is a cold one); name them in BENCH_KERNELS.
 # Boots each under QEMU TCG with 2 vCPUs and runs bench/guest/map_bench,
 # round after round, alternating the kernels (ABBA order: every other round
 # runs them backwards, so linear drift cancels). Then boots each again with
@@ -43,8 +49,8 @@ patch=$TOP/bench/ablation-$SERIES.patch
 B=$BUILD/bench
 rounds=${BENCH_ROUNDS:-5}
 insn_rounds=${BENCH_INSN_ROUNDS:-2}
-all_kernels=(base series series_rust none rwsem mutex percpu_rwsem)
-read -r -a kernels <<<"${BENCH_KERNELS:-${all_kernels[*]}}"
+all_kernels=(base series series_rust none rwsem mutex percpu_rwsem series_llvm22 series_rust_llvm22)
+read -r -a kernels <<<"${BENCH_KERNELS:-${all_kernels[*]:0:7}}"
 for k in "${kernels[@]}"; do
 	[[ " ${all_kernels[*]} " == *" $k "* ]] ||
 		die "BENCH_KERNELS: no kernel '$k' (there are: ${all_kernels[*]})"
@@ -105,6 +111,15 @@ for k in "${kernels[@]}"; do
 	# and on in one would rebuild the Rust crates whenever the kernels are.
 	series_rust) bench_kernel series_rust "$B/ablation" bench-rust "${frags[@]}" \
 		"$TOP/config/bench-counter.config" ;;
+	# Built with clang, ld.lld and libclang 22 (KERNEL_LLVM=22), the LLVM of
+	# rustc: series_rust_llvm22 with CONFIG_RUST_INLINE_HELPERS, the C
+	# helpers that Rust calls compiled to bitcode and inlined into the Rust
+	# code; series_llvm22, the C handler from the same compiler, to compare
+	# it with. Object trees of their own: another compiler rebuilds all.
+	series_llvm22) KERNEL_LLVM=22 bench_kernel "$k" "$B/ablation" bench-llvm22 "${frags[@]}" \
+		"$TOP/config/bench-counter.config" "$norust" ;;
+	series_rust_llvm22) KERNEL_LLVM=22 bench_kernel "$k" "$B/ablation" bench-rust-llvm22 \
+		"${frags[@]}" "$TOP/config/bench-counter.config" "$TOP/config/bench-inline-helpers.config" ;;
 	*) bench_kernel "$k" "$B/ablation" bench "${frags[@]}" \
 		"$TOP/config/bench-$k.config" "$norust" ;;
 	esac

@@ -6,7 +6,7 @@ usage: commitmsg.py RESULTS PATCH...
 
 A message passes when:
   - the subject is "<prefix>: <Summary>" with a prefix of this subsystem
-    (bpf:, rust: bpf:, rust: sync:, rust: file:, selftests/bpf:, docs: bpf:, MAINTAINERS:), at most
+    (bpf:, rust:, rust: bpf:, rust: sync:, rust: file:, selftests/bpf:, docs: bpf:, MAINTAINERS:), at most
     75 characters, no trailing period;
   - the summary starts with a capitalised verb in the imperative (not
     "Adds", "Added", "Adding");
@@ -21,7 +21,7 @@ import email.policy
 import re
 import sys
 
-PREFIXES = ("bpf", "rust: bpf", "rust: sync", "rust: file", "selftests/bpf", "docs: bpf", "MAINTAINERS")
+PREFIXES = ("bpf", "rust", "rust: bpf", "rust: sync", "rust: file", "selftests/bpf", "docs: bpf", "MAINTAINERS")
 
 
 def check(path):

@@ -8,7 +8,7 @@ APT_PKGS=(clang-19 lld-19 llvm-19 libclang-19-dev qemu-system-x86 bc flex bison
 	  libelf-dev libssl-dev cpio busybox-static dwarves linux-source-6.12
 	  zlib1g-dev libzstd-dev python3 python3-ply python3-git git make xz-utils
 	  pkg-config python3-sphinx python3-sphinx-rtd-theme ccache iproute2 rsync
-	  clang-22 openssl keyutils fsverity ethtool)
+	  clang-22 lld-22 llvm-22 openssl keyutils fsverity ethtool)
 
 missing=()
 for p in "${APT_PKGS[@]}"; do

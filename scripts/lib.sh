@@ -47,8 +47,12 @@ BINDGEN_ROOT=/opt/bindgen-$BINDGEN_VERSION
 # bpf_lsm_mmap_file() twice, in an order that changes from build to build.
 PAHOLE_BPF_CI_VERSION=1.30
 PAHOLE_BPF_CI=/var/cache/bpf-freeze/pahole-$PAHOLE_BPF_CI_VERSION/pahole
-export PATH="/usr/lib/llvm-19/bin:$BINDGEN_ROOT/bin:$HOME/.cargo/bin:$PATH"
-export LIBCLANG_PATH=/usr/lib/llvm-19/lib
+# KERNEL_LLVM: the LLVM whose clang, ld.lld, llvm-* tools and libclang (for
+# bindgen) build the kernels: 19 unless set. make bench's *_llvm22 kernels
+# set 22, the LLVM of rustc 1.95, which CONFIG_RUST_INLINE_HELPERS needs.
+KERNEL_LLVM=${KERNEL_LLVM:-19}
+export PATH="/usr/lib/llvm-$KERNEL_LLVM/bin:$BINDGEN_ROOT/bin:$HOME/.cargo/bin:$PATH"
+export LIBCLANG_PATH=/usr/lib/llvm-$KERNEL_LLVM/lib
 
 # Compiler cache (Debian's ccache) for every C compile of the harness: kernel
 # through kmake (host tools are not: HOSTCC is also the linker of the host
@@ -64,7 +68,7 @@ export CCACHE_SLOPPINESS=include_file_mtime,include_file_ctime,time_macros
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-25G}
 CC_CACHED="ccache clang"
 
-# kmake ARG...: make in the kernel tree $KSRC with clang 19 (LLVM=1) through
+# kmake ARG...: make in the kernel tree $KSRC with clang $KERNEL_LLVM (LLVM=1) through
 # the cache. Every kernel make of the harness goes through here: Kbuild
 # records each object's command line, so another CC would rebuild it all.
 # PAHOLE, when set, is the pahole Kbuild runs (on the command line: the
