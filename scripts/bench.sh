@@ -49,8 +49,9 @@ patch=$TOP/bench/ablation-$SERIES.patch
 B=$BUILD/bench
 rounds=${BENCH_ROUNDS:-5}
 insn_rounds=${BENCH_INSN_ROUNDS:-2}
-all_kernels=(base series series_rust none rwsem mutex percpu_rwsem series_llvm22 series_rust_llvm22)
-read -r -a kernels <<<"${BENCH_KERNELS:-${all_kernels[*]:0:7}}"
+default_kernels=(base series series_rust none rwsem mutex percpu_rwsem)
+all_kernels=("${default_kernels[@]}" series_llvm22 series_rust_llvm22)
+read -r -a kernels <<<"${BENCH_KERNELS:-${default_kernels[*]}}"
 for k in "${kernels[@]}"; do
 	[[ " ${all_kernels[*]} " == *" $k "* ]] ||
 		die "BENCH_KERNELS: no kernel '$k' (there are: ${all_kernels[*]})"

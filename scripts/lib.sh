@@ -68,9 +68,10 @@ export CCACHE_SLOPPINESS=include_file_mtime,include_file_ctime,time_macros
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-25G}
 CC_CACHED="ccache clang"
 
-# kmake ARG...: make in the kernel tree $KSRC with clang $KERNEL_LLVM (LLVM=1) through
-# the cache. Every kernel make of the harness goes through here: Kbuild
-# records each object's command line, so another CC would rebuild it all.
+# kmake ARG...: make in the kernel tree $KSRC with clang $KERNEL_LLVM
+# (LLVM=1) through the cache. Every kernel make of the harness goes
+# through here: Kbuild records each object's command line, so another CC
+# would rebuild it all.
 # PAHOLE, when set, is the pahole Kbuild runs (on the command line: the
 # Makefile's own assignment wins over the environment's).
 kmake() {
