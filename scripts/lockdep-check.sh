@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# make check-debug's lockdep test: lockdep must see BPF_MAP_FREEZE's wait for
+# the syscall-side writers in flight. Builds guest/lockdep's module against
+# the debug kernel and boots that kernel once more for it alone (lockdep
+# switches itself off after its first report, so the report must come from a
+# boot of its own): a sockmap update (a writer that takes the socket's lock
+# while counted), then a freeze with that lock held, from the module. Expects
+# lockdep's circular dependency report between bpf_map_write and the socket's
+# lock, and no other splat.
+# usage: lockdep-check.sh RESULTS   (appends PASS/FAIL lines, as evaluate.py)
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+results=$1
+KB=$BUILD/kbuild-debug
+W=$BUILD/lockdep
+log=$LOGS/guest-lockdep-debug.log
+[ "$SERIES" = mainline ] || die "the lockdep test is for the mainline series"
+[ -f "$KB/Module.symvers" ] || die "no $KB/Module.symvers: build the debug kernel (with modules) first"
+
+step "building the lockdep test module against the debug kernel"
+rm -rf "$W"
+mkdir -p "$W/mod" "$W/root/guest/lockdep"
+cp "$TOP/guest/lockdep/Kbuild" "$TOP/guest/lockdep/freeze_lockdep.c" "$W/mod/"
+run_logged lockdep-module kmake O="$KB" M="$W/mod" modules
+run_logged lockdep-run gcc -O2 -Wall -Werror -static -I"$KSRC/tools/include/uapi" \
+	-o "$W/root/guest/lockdep/freeze_lockdep_run" "$TOP/guest/lockdep/freeze_lockdep_run.c"
+cp "$W/mod/freeze_lockdep.ko" "$W/root/guest/lockdep/"
+# the test initramfs with the module and its program appended (the kernel
+# unpacks concatenated archives in order)
+(cd "$W/root" && find . | sort | cpio -o -H newc --quiet) >"$W/extra.cpio"
+cat "$BUILD/initramfs.cpio" "$W/extra.cpio" >"$W/initramfs.cpio"
+
+rc=0
+INITRD=$W/initramfs.cpio GUEST_TIMEOUT=900 "$TOP/scripts/boot.sh" lockdep "$log" debug || rc=$?
+python3 - "$results" "$log" "$rc" <<'PY'
+import re, sys
+results, log, rc = sys.argv[1], sys.argv[2], int(sys.argv[3])
+text = open(log, errors="replace").read()
+rows = []
+def add(ok, name, detail=""):
+    rows.append(f"{'PASS' if ok else 'FAIL'}\tdebug/lockdep/{name}\t{detail}")
+def got(step):
+    m = re.search(rf"freeze_lockdep: {step}: (-?\d+)", text)
+    return m and int(m.group(1))
+add(rc == 0 and "<<<guest done>>>" in text, "guest_completed", f"boot exit {rc}")
+for step in ("map_create", "sockmap update", "load"):
+    v = got(step)
+    add(v == 0, step.replace(" ", "_"), f"returned {v}")
+add(got("debug_locks before the load") == 1, "lockdep_on_before", "debug_locks must be 1")
+add(got("BPF_MAP_FREEZE with the socket locked") == 0, "freeze_returned_0")
+head = "WARNING: possible circular locking dependency detected"
+n = text.count(head)
+report = text[text.find(head):text.find("stack backtrace:", text.find(head))] if n else ""
+add(n == 1, "circular_dependency_reported", f"{n} report(s)")
+add("(bpf_map_write)" in report and "(sk_lock-AF_INET)" in report,
+    "report_names_freeze_and_socket_lock",
+    "the chain must be bpf_map_write <-> sk_lock-AF_INET")
+add(got("debug_locks after the load") == 0, "lockdep_off_after", "lockdep reported")
+other = re.compile(r"BUG:|Oops|Kernel panic|general protection fault|KASAN|UBSAN|"
+                   r"sleeping function called from invalid context|"
+                   r"kmemleak: \d+ new suspected memory leak|"
+                   r"WARNING:(?! possible circular locking dependency detected)")
+bad = [l for l in text.splitlines() if other.search(l)]
+add(not bad, "no_other_splats", "; ".join(bad[:3]))
+with open(results, "a") as f:
+    for r in rows:
+        print(r)
+        f.write(r + "\n")
+PY
