@@ -110,7 +110,7 @@ check-base: tree guest
 # the map's writers take (scripts/lockdep-check.sh).
 DEBUG_RESULTS := $(BUILD)/results-debug.tsv
 check-debug: tree guest
-	@scripts/build.sh debug config/test.config config/debug.config
+	@KBUILD_TARGETS="bzImage modules" scripts/build.sh debug config/test.config config/debug.config
 	@rm -f $(DEBUG_RESULTS)
 	@APPEND='freeze.slow=4 freeze.trials=2000' GUEST_TIMEOUT=3600 scripts/boot.sh check $(BUILD)/logs/guest-check-debug.log debug || true
 	@python3 scripts/evaluate.py --results $(DEBUG_RESULTS) --ksrc $(BUILD)/linux --debug \
