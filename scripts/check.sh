@@ -106,6 +106,23 @@ stable() {
 	)
 }
 
+# disk GB: stop at once, saying why, unless GB are free where build/ is: a
+# cold full run writes about 20 GB there (both series' trees and kernels,
+# the bisection's, BPF CI's kernel), and a full disk fails whichever gate
+# meets it, with the reason buried in a build log.
+disk() {
+	local need=$1 avail
+	mkdir -p "$BUILD"
+	avail=$(df -P -BG "$BUILD" | awk 'NR == 2 { sub("G", "", $4); print $4 }')
+	if ((avail >= need)); then
+		add_result "$RESULTS" PASS disk "$avail GB free under build/, need $need"
+	else
+		add_result "$RESULTS" FAIL disk "$avail GB free under build/, make check needs $need"
+		return 1
+	fi
+}
+
+[ "$tier" = quick ] || gate disk required disk 25
 gate deps required "$TOP/scripts/deps.sh"
 gate tree required "$TOP/scripts/tree.sh"
 gate kernel-rust required "$TOP/scripts/build.sh" rust
