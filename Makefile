@@ -107,7 +107,8 @@ check-base: tree guest
 # The guest tests on a debug kernel: KASAN, kmemleak (scanned at the end),
 # lockdep, atomic-sleep, list and object debugging (config/debug.config);
 # then, in a boot of its own, lockdep's report of a freeze under a lock that
-# the map's writers take (scripts/lockdep-check.sh).
+# the map's writers take (scripts/lockdep-check.sh), and again for the C
+# freezer on the lockdep kernel without Rust (with modules).
 DEBUG_RESULTS := $(BUILD)/results-debug.tsv
 check-debug: tree guest
 	@KBUILD_TARGETS="bzImage modules" scripts/build.sh debug config/test.config config/debug.config
@@ -115,7 +116,9 @@ check-debug: tree guest
 	@APPEND='freeze.slow=4 freeze.trials=2000' GUEST_TIMEOUT=3600 scripts/boot.sh check $(BUILD)/logs/guest-check-debug.log debug || true
 	@python3 scripts/evaluate.py --results $(DEBUG_RESULTS) --ksrc $(BUILD)/linux --debug \
 		$(addprefix --expect ,$(GUEST_TESTS)) debug $(BUILD)/logs/guest-check-debug.log
-	@scripts/lockdep-check.sh $(DEBUG_RESULTS) || echo 'FAIL	debug/lockdep	lockdep-check.sh failed' >>$(DEBUG_RESULTS)
+	@scripts/lockdep-check.sh $(DEBUG_RESULTS) debug || echo 'FAIL	debug/lockdep	lockdep-check.sh failed' >>$(DEBUG_RESULTS)
+	@KBUILD_TARGETS="bzImage modules" scripts/build.sh lockdep-norust config/test.config config/norust.config config/modules.config
+	@scripts/lockdep-check.sh $(DEBUG_RESULTS) lockdep-norust || echo 'FAIL	lockdep-norust/lockdep	lockdep-check.sh failed' >>$(DEBUG_RESULTS)
 	@python3 scripts/evaluate.py --results $(DEBUG_RESULTS) --summary
 
 # Long race run on the Rust kernel: SOAK_TRIALS racing-writer trials

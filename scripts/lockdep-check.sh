@@ -6,19 +6,29 @@
 # boot of its own): a sockmap update (a writer that takes the socket's lock
 # while counted), then a freeze with that lock held, from the module. Expects
 # lockdep's circular dependency report between bpf_map_write and the socket's
-# lock, and no other splat.
-# usage: lockdep-check.sh RESULTS   (appends PASS/FAIL lines, as evaluate.py)
+# lock, from the freezer the kernel was built with (Rust or C), with only the
+# socket's lock held (not ->freeze_mutex), and no other splat.
+# usage: lockdep-check.sh RESULTS [NAME]   (appends PASS/FAIL lines, as
+# evaluate.py; NAME: the kernel, build/SERIES/kbuild-NAME with modules:
+# debug, the Rust freezer with KASAN, or lockdep-norust, the C freezer)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-results=$1
-KB=$BUILD/kbuild-debug
-W=$BUILD/lockdep
-log=$LOGS/guest-lockdep-debug.log
+results=$1 name=${2:-debug}
+KB=$BUILD/kbuild-$name
+W=$BUILD/lockdep-$name
+log=$LOGS/guest-lockdep-$name.log
 [ "$SERIES" = mainline ] || die "the lockdep test is for the mainline series"
-[ -f "$KB/Module.symvers" ] || die "no $KB/Module.symvers: build the debug kernel (with modules) first"
+[ -f "$KB/Module.symvers" ] || die "no $KB/Module.symvers: build the $name kernel (with modules) first"
 
-step "building the lockdep test module against the debug kernel"
+# the freezer whose lock_map_sync() the report must show
+if grep -qx CONFIG_BPF_RUST_MAP_FREEZE=y "$KB/.config"; then
+	freezer=bpf_map_freeze_cmd
+else
+	# the C handler, with bpf_map_freeze() inlined into it
+	freezer=map_freeze
+fi
+step "building the lockdep test module against the $name kernel"
 rm -rf "$W"
 mkdir -p "$W/mod" "$W/root/guest/lockdep"
 cp "$TOP/guest/lockdep/Kbuild" "$TOP/guest/lockdep/freeze_lockdep.c" "$W/mod/"
@@ -32,14 +42,15 @@ cp "$W/mod/freeze_lockdep.ko" "$W/root/guest/lockdep/"
 cat "$BUILD/initramfs.cpio" "$W/extra.cpio" >"$W/initramfs.cpio"
 
 rc=0
-INITRD=$W/initramfs.cpio GUEST_TIMEOUT=900 "$TOP/scripts/boot.sh" lockdep "$log" debug || rc=$?
-python3 - "$results" "$log" "$rc" <<'PY'
+INITRD=$W/initramfs.cpio GUEST_TIMEOUT=900 "$TOP/scripts/boot.sh" lockdep "$log" "$name" || rc=$?
+python3 - "$results" "$log" "$rc" "$name" "$freezer" <<'PY'
 import re, sys
-results, log, rc = sys.argv[1], sys.argv[2], int(sys.argv[3])
+results, log, rc, name, freezer = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
 text = open(log, errors="replace").read()
 rows = []
+kernel = name
 def add(ok, name, detail=""):
-    rows.append(f"{'PASS' if ok else 'FAIL'}\tdebug/lockdep/{name}\t{detail}")
+    rows.append(f"{'PASS' if ok else 'FAIL'}\t{kernel}/lockdep/{name}\t{detail}")
 def got(step):
     m = re.search(rf"freeze_lockdep: {step}: (-?\d+)", text)
     return m and int(m.group(1))
@@ -61,8 +72,16 @@ add("(bpf_map_write)" in report and "(sk_lock-AF_INET)" in report and
     "sync(bpf_map_write)" in report,
     "report_names_freeze_and_socket_lock",
     "the chain must be sk_lock-AF_INET -> sync(bpf_map_write)")
+# the freezer's own frame in the new dependency's chain (#0), and only the
+# socket's lock held: the sync is not made under ->freeze_mutex
+chain0 = report[report.find("-> #0"):]
+add(re.search(rf"^\s+{freezer}\+0x", chain0, re.M) is not None, "report_from_freezer",
+    f"{freezer}() must be in the #0 chain")
+add(re.search(r"^locks held by .*: 1,", report, re.M) is not None and
+    "freeze_mutex" not in report, "only_socket_lock_held",
+    "the freeze syncs holding the socket's lock alone")
 add(got("debug_locks after the load") == 0, "lockdep_off_after", "lockdep reported")
-other = re.compile(r"BUG:|Oops|Kernel panic|general protection fault|KASAN|UBSAN|"
+other = re.compile(r"\bBUG:|Oops|Kernel panic|general protection fault|KASAN|UBSAN|"
                    r"sleeping function called from invalid context|"
                    r"kmemleak: \d+ new suspected memory leak|"
                    r"WARNING:(?! possible circular locking dependency detected)")
