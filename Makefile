@@ -111,7 +111,7 @@ check-base: tree guest
 # freezer on the lockdep kernel without Rust (with modules).
 DEBUG_RESULTS := $(BUILD)/results-debug.tsv
 check-debug: tree guest
-	@KBUILD_TARGETS="bzImage modules" scripts/build.sh debug config/test.config config/debug.config
+	@KBUILD_TARGETS="bzImage modules" scripts/build.sh debug config/test.config config/debug.config config/modules.config
 	@rm -f $(DEBUG_RESULTS)
 	@APPEND='freeze.slow=4 freeze.trials=2000' GUEST_TIMEOUT=3600 scripts/boot.sh check $(BUILD)/logs/guest-check-debug.log debug || true
 	@python3 scripts/evaluate.py --results $(DEBUG_RESULTS) --ksrc $(BUILD)/linux --debug \

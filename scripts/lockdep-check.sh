@@ -48,9 +48,8 @@ import re, sys
 results, log, rc, name, freezer = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
 text = open(log, errors="replace").read()
 rows = []
-kernel = name
-def add(ok, name, detail=""):
-    rows.append(f"{'PASS' if ok else 'FAIL'}\t{kernel}/lockdep/{name}\t{detail}")
+def add(ok, result, detail=""):
+    rows.append(f"{'PASS' if ok else 'FAIL'}\t{name}/lockdep/{result}\t{detail}")
 def got(step):
     m = re.search(rf"freeze_lockdep: {step}: (-?\d+)", text)
     return m and int(m.group(1))
